@@ -120,5 +120,5 @@ def _tiny_dls(n=(40, 40, 4), bs=16, seed=0, size=8):
     y = torch.cat([torch.full((k,), i) for i, k in enumerate(n)])
     x = torch.randn(len(y), 3, size, size, generator=g) + y[:, None, None, None].float()
     ds = Datasets(list(range(len(y))), [[lambda i: TensorImage(x[i])], [lambda i: int(y[i]), Categorize(vocab=[0, 1, 2][:len(n)])]], splits=[list(range(len(y))), list(range(len(y)))])
-    dls = [TensorImageDL(ds.subset(i), bs=bs, shuffle=i == 0, num_workers=0, device='cpu') for i in range(2)]
+    dls = [TensorImageDL(ds.subset(i), bs=bs, shuffle=i == 0, num_workers=0, device='cpu').cache(disk=False) for i in range(2)]
     return DataLoaders(*dls, device='cpu')
