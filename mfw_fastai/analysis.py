@@ -79,8 +79,10 @@ class TrainingProgress(Callback):
         p, y = self.learn.pred.argmax(-1).cpu(), self.learn.yb[0].cpu()
         self.vh += torch.bincount(y[p == y], minlength=self.c); self.vt += torch.bincount(y, minlength=self.c)
 
+    def before_epoch(self): self.trained = False # `get_preds` also sends the epoch events: record only after training
+    def after_train(self): self.trained = True
     def after_epoch(self):
-        if (self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch: return
+        if not self.trained or ((self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch): return
         t0 = time.perf_counter()
         rec = {'epoch': self.epoch, **self.measure()}
         if getattr(self, 'vt', None) is not None and self.vt.sum() > 0:

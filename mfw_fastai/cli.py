@@ -80,10 +80,15 @@ def _dls(cfg):
 # %% ../nbs/10_cli.ipynb #226f5ca5
 class SkipValidation(Callback):
     "Validate only every `every` epochs and after the last one (saves time on small training sets)"
-    order = Recorder.order + 1
-    def __init__(self, every:int=1): self.every = every
+    order = -10 # before the other callbacks see the validation loader
+    def __init__(self, every:int=1): self.every,self.trained = every,False
+    def before_epoch(self): self.trained = False # `get_preds` also sends before_fit/before_epoch: only skip after real training
+    def after_train(self): self.trained = True
     def before_validate(self):
-        if (self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch: raise CancelValidException()
+        "On skipped epochs, validate on an empty loader: no batches, metrics logged as None"
+        if self.trained and (self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch:
+            dl = self.learn.dl.new(); dl.n = 0; dl.get_idxs = lambda: []
+            self.learn.dl = dl
 
 class Throughput(Callback):
     "Training images per second (training phases only)"
@@ -145,9 +150,9 @@ def train_run(
     except Exception as e:
         status('failed', message=f"{type(e).__name__}: {e}"); raise
     secs = time.perf_counter() - t0
-    rep = per_class_report(learn, dl=dls.valid, counts=counts)
-    names = learn.recorder.metric_names[1:-1]
+    names = learn.recorder.metric_names[1:-1] # read the history before `get_preds` (it resets the Recorder)
     hist = [dict(epoch=i, **{n: (float(v) if v is not None else None) for n, v in zip(names, vals)}) for i, vals in enumerate(learn.recorder.values)]
+    rep = per_class_report(learn, dl=dls.valid, counts=counts)
     res = {**summarize(rep), 'per_class_accuracy': rep.accuracy.tolist(), 'eval_set': 'heldout' if cfg['heldout'] else 'test',
            'images_per_second': tp.value, 'seconds': secs, 'history': hist}
     _write_csv(rep, out/'per_class.csv'); _write_csv(pd.DataFrame(hist), out/'history.csv')

@@ -81,6 +81,7 @@ class ShotAccuracy(PerClassAccuracy):
         super().__init__(n_classes); self.group,self.counts,self.many,self.few = group,counts,many,few
     @property
     def value(self):
+        if self.tots is None: return None
         counts = self.counts
         if counts is None: counts = self.counts = class_counts(self.learn.dls)
         if len(counts) != len(self.tots): raise ValueError(f"{len(counts)} class counts for {len(self.tots)} classes")

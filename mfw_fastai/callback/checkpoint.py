@@ -36,8 +36,11 @@ class Checkpoint(Callback):
     "Save a complete, atomic, weights-only resume checkpoint after every epoch"
     order = 95 # after the Recorder has logged the epoch
     def __init__(self, fname, # Checkpoint file
-                ): self.fname = Path(fname)
+                ): self.fname,self.trained = Path(fname),False
+    def before_epoch(self): self.trained = False # `get_preds` also sends the epoch events: save only after training
+    def after_train(self): self.trained = True
     def after_epoch(self):
+        if not self.trained: return
         atomic_save({'epoch': self.epoch, 'n_epoch': self.n_epoch, 'model': self.learn.model.state_dict(),
                      'opt': _plain(self.learn.opt.state_dict()), 'rng': _rng_state(self.learn),
                      'values': [list(map(_num, v)) for v in self.learn.recorder.values],
