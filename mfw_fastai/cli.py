@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 import fastai
 from fastai.vision.all import *
 import mfw_fastai
-from .data import cifar_imbalanced_dls, folder_items, imbalanced_dls, class_counts
+from .data import cifar_imbalanced_dls, folder_items, imbalanced_dls, class_counts, _is_whole
 from .models import cifar_archs
 from .metrics import imbalance_metrics, per_class_report, summarize
 from .methods import methods, make_learner
@@ -53,22 +53,27 @@ def machine_info()->dict:
             'device': torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'cpu'}
 
 # %% ../nbs/10_cli.ipynb #68fc5aff
+def _is_num(v)->bool: return isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and bool(np.isfinite(v))
+
 def check_config(cfg:dict)->dict:
     "Validate a run's settings before any training starts; fill in defaults"
     cfg = {**_defaults, **{k: v for k, v in cfg.items() if v is not None or k not in _defaults}}
-    if cfg['method'] not in methods: raise ValueError(f"Unknown method {cfg['method']!r}; methods: {', '.join(methods)}")
-    if cfg['arch'] not in cifar_archs: raise ValueError(f"Unknown architecture {cfg['arch']!r}; architectures: {', '.join(cifar_archs)}")
+    if not isinstance(cfg['method'], str) or cfg['method'] not in methods: raise ValueError(f"Unknown method {cfg['method']!r}; methods: {', '.join(methods)}")
+    if not isinstance(cfg['arch'], str) or cfg['arch'] not in cifar_archs: raise ValueError(f"Unknown architecture {cfg['arch']!r}; architectures: {', '.join(cifar_archs)}")
     if cfg['dataset'] not in ('cifar10', 'cifar100') and not Path(cfg['dataset']).is_dir():
         raise ValueError(f"Unknown data set {cfg['dataset']!r}: use cifar10, cifar100 or a folder with train/ and test/")
     if cfg['imbalance'] not in ('exp', 'step', 'none'): raise ValueError(f"--imbalance must be exp, step or none, got {cfg['imbalance']!r}")
-    for k in ('epochs', 'bs'):
-        if int(cfg[k]) != cfg[k] or cfg[k] < 1: raise ValueError(f"--{k} must be a whole number >= 1, got {cfg[k]!r}")
-    for k in ('lr', 'rho'):
-        if not cfg[k] > 0: raise ValueError(f"--{k} must be > 0, got {cfg[k]!r}")
-    if cfg['wd'] < 0: raise ValueError(f"--wd must be >= 0, got {cfg['wd']!r}")
+    for k in ('epochs', 'bs', 'eval_every', 'n_heldout'):
+        if not _is_whole(cfg[k]) or cfg[k] < 1: raise ValueError(f"--{k.replace('_', '-')} must be a whole number >= 1, got {cfg[k]!r}")
+    for k in ('n_max', 'n_valid', 'threads'):
+        if cfg[k] is not None and (not _is_whole(cfg[k]) or cfg[k] < 1): raise ValueError(f"--{k.replace('_', '-')} must be a whole number >= 1, got {cfg[k]!r}")
     if cfg['alpha'] is None: cfg['alpha'] = default_alpha(cfg['imbalance'])
-    if not cfg['alpha'] > 0: raise ValueError(f"--alpha must be > 0, got {cfg['alpha']!r}")
-    if cfg['beta'] is not None and not cfg['beta'] > 0: raise ValueError(f"--beta must be > 0, got {cfg['beta']!r}")
+    for k, lo in (('lr', 0), ('rho', 0), ('alpha', 0), ('beta', 0), ('wd', None), ('warmup', None), ('drw_start', None)):
+        v = cfg[k]
+        if v is None and k == 'beta': continue
+        if not _is_num(v) or (lo is not None and not v > lo) or (lo is None and v < 0):
+            raise ValueError(f"--{k.replace('_', '-')} must be a number {'> 0' if lo is not None else '>= 0'}, got {v!r}")
+    if not 0 <= cfg['drw_start'] <= 1: raise ValueError(f"--drw-start must be in [0, 1], got {cfg['drw_start']!r}")
     return cfg
 
 def _dls(cfg):
@@ -150,11 +155,12 @@ def train_run(
     except Exception as e:
         status('failed', message=f"{type(e).__name__}: {e}"); raise
     secs = time.perf_counter() - t0
-    names = learn.recorder.metric_names[1:-1] # read the history before `get_preds` (it resets the Recorder)
+    ips = tp.value # read these before `get_preds`, which sends before_fit again (resetting the Recorder)
+    names = learn.recorder.metric_names[1:-1]
     hist = [dict(epoch=i, **{n: (float(v) if v is not None else None) for n, v in zip(names, vals)}) for i, vals in enumerate(learn.recorder.values)]
     rep = per_class_report(learn, dl=dls.valid, counts=counts)
     res = {**summarize(rep), 'per_class_accuracy': rep.accuracy.tolist(), 'eval_set': 'heldout' if cfg['heldout'] else 'test',
-           'images_per_second': tp.value, 'seconds': secs, 'history': hist}
+           'images_per_second': ips, 'seconds': secs, 'history': hist}
     _write_csv(rep, out/'per_class.csv'); _write_csv(pd.DataFrame(hist), out/'history.csv')
     atomic_save(learn.model.state_dict(), out/'model.pth')
     _write_json(res, out/'results.json')

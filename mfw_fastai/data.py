@@ -19,6 +19,10 @@ __all__ = ['cifar_stats', 'imbalance_counts', 'imbalanced_subsample', 'Imbalance
 # %% ../nbs/00_data.ipynb #7e479110
 _kinds = ('exp', 'step', 'none')
 
+def _is_whole(v)->bool:
+    "True for an int (not a bool), or a float with no fractional part"
+    return not isinstance(v, bool) and (isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and np.isfinite(v) and v == int(v)))
+
 def imbalance_counts(
     n_max:int, # Images in the largest class (5,000 for CIFAR-10, 500 for CIFAR-100)
     n_classes:int, # Number of classes
@@ -26,12 +30,12 @@ def imbalance_counts(
     rho:float=100., # Imbalance ratio N_max / N_min (ignored for 'none')
 )->list:
     "Per-class training counts of the standard long-tailed, step or balanced benchmark, largest class first"
-    if kind not in _kinds: raise ValueError(f"Unknown imbalance kind {kind!r}: use one of {list(_kinds)}")
-    if int(n_classes) != n_classes or n_classes < 1: raise ValueError(f"n_classes must be a positive whole number, got {n_classes!r}")
-    if int(n_max) != n_max or n_max < 1: raise ValueError(f"n_max must be a positive whole number of images, got {n_max!r}")
+    if not isinstance(kind, str) or kind not in _kinds: raise ValueError(f"Unknown imbalance kind {kind!r}: use one of {list(_kinds)}")
+    if not _is_whole(n_classes) or n_classes < 1: raise ValueError(f"n_classes must be a positive whole number, got {n_classes!r}")
+    if not _is_whole(n_max) or n_max < 1: raise ValueError(f"n_max must be a positive whole number of images, got {n_max!r}")
     n_max,n_classes = int(n_max),int(n_classes)
     if kind == 'none': return [n_max]*n_classes
-    if not (isinstance(rho, (int,float,np.number)) and np.isfinite(rho)) or rho < 1:
+    if isinstance(rho, bool) or not (isinstance(rho, (int,float,np.number)) and np.isfinite(rho)) or rho < 1:
         raise ValueError(f"rho must be a finite number >= 1 (N_max / N_min), got {rho!r}")
     if n_classes < 2: raise ValueError(f"An imbalanced data set needs at least 2 classes, got n_classes={n_classes}")
     f = 1./rho

@@ -1,0 +1,126 @@
+"""Reproduce the paper's comparison with `mfw-train`'s own code path, and tabulate it beside the published numbers.
+
+Suites (run on purpose, never in CI):
+  cpu        real CIFAR-10, ResNet-20, 30 epochs of the warm-up + cosine recipe (batch 128, lr 0.1, wd 2e-4):
+             step rho=100 with erm, mfw, mfw-drw, ldam-drw; long-tailed rho=100 with erm, mfw.
+             alpha = 5 (step) and 1 (long-tailed), the paper's Table 6 optimum. Two trainings at a time, one thread each.
+  cpu-alpha  picks alpha in {0.5, 1, 5} on the balanced held-out split (3 images per class) at 10 epochs, for step and
+             long-tailed rho=100, and reports whether the choice agrees with Table 6.
+  gpu        the paper's recipe: ResNet-32, 300 epochs (200 for ERM), erm, mfw, mfw-drw, ldam-drw on CIFAR-10 step and
+             long-tailed at rho = 100 and 10. `--part i/n` runs every n-th training so each part fits one device call.
+
+    python bench/reproduce.py cpu
+    python bench/reproduce.py gpu --part 1/8 --device cuda
+    python bench/reproduce.py gpu --tiny          # dry run of the whole suite with tiny settings
+
+Results: bench/results/reproduce-<suite>-<device>-<date>.json (key `runs`: method, kind, rho, arch, epochs, seed,
+accuracy, per_class_accuracy, seconds) and a Markdown table beside it.
+"""
+import argparse, json, os, subprocess, sys, time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+here = Path(__file__).resolve().parent
+sys.path.insert(0, str(here.parent))
+from mfw_fastai.cli import paper_table1  # noqa: E402
+
+
+def suite(name):
+    "The trainings of a suite, as mfw-train settings"
+    if name == 'cpu':
+        base = dict(arch='resnet20', epochs=30)
+        return ([dict(base, imbalance='step', rho=100, method=m, alpha=5) for m in ('erm', 'mfw', 'mfw-drw', 'ldam-drw')] +
+                [dict(base, imbalance='exp', rho=100, method=m, alpha=1) for m in ('erm', 'mfw')])
+    if name == 'cpu-alpha':
+        return [dict(arch='resnet20', epochs=10, imbalance=k, rho=100, method='mfw', alpha=a, heldout=True)
+                for k in ('step', 'exp') for a in (0.5, 1, 5)]
+    if name == 'gpu':
+        return [dict(arch='resnet32', epochs=200 if m == 'erm' else 300, imbalance=k, rho=r, method=m, alpha=5 if k == 'step' else 1)
+                for k in ('step', 'exp') for r in (100, 10) for m in ('erm', 'mfw', 'mfw-drw', 'ldam-drw')]
+    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha or gpu")
+
+
+def args_of(s, tiny, threads, seed):
+    s = dict(s, seed=seed)
+    if tiny: s.update(epochs=1, n_max=40, n_valid=10, rho=10)
+    a = ['--quiet', '--force']
+    for k, v in s.items():
+        if k == 'heldout': a += ['--heldout'] if v else []
+        else: a += [f"--{k.replace('_', '-')}", str(v)]
+    if threads: a += ['--threads', str(threads)]
+    return a
+
+
+def name_of(s, seed):
+    return f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
+
+
+def one(s, out, tiny, threads, seed):
+    d = out/name_of(s, seed)
+    cmd = [sys.executable, '-m', 'mfw_fastai', *args_of(s, tiny, threads, seed), '--out', str(d)]
+    t = time.time()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode: raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}")
+    res = json.loads((d/'results.json').read_text())
+    print(f"  {name_of(s, seed)}: {100*res['accuracy']:.1f}% ({time.time()-t:.0f} s)", flush=True)
+    return dict(method=s['method'], kind=s['imbalance'], rho=s['rho'] if not tiny else 10, arch=s['arch'],
+                epochs=1 if tiny else s['epochs'], seed=seed, alpha=s['alpha'], heldout=bool(s.get('heldout')),
+                accuracy=res['accuracy'], per_class_accuracy=res['per_class_accuracy'], few_shot=res['few_shot'],
+                seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d))
+
+
+def table(runs, suite_name, command):
+    "Table-1-style Markdown: our accuracy beside the paper's, with the largest and smallest class"
+    lines = [f"Suite `{suite_name}`: `{command}`", '',
+             '| method | kind | rho | arch | epochs | alpha | accuracy % | paper % (ResNet-32, 300 epochs) | largest class % | smallest class % | minor-half mean % |',
+             '|---|---|---|---|---|---|---|---|---|---|---|']
+    for r in runs:
+        p = paper_table1['cifar10'].get(r['method'], {}).get(f"{r['kind']}{r['rho']:g}" if isinstance(r['rho'], (int, float)) else '')
+        pc = r['per_class_accuracy']; half = len(pc) // 2
+        lines.append(f"| {r['method']} | {r['kind']} | {r['rho']} | {r['arch']} | {r['epochs']} | {r['alpha']} | {100*r['accuracy']:.1f} | "
+                     f"{'-' if p is None else p} | {100*pc[0]:.1f} | {100*pc[-1]:.1f} | {100*sum(pc[half:])/len(pc[half:]):.1f} |")
+    return '\n'.join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu'])
+    p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")
+    p.add_argument('--jobs', type=int, default=None, help="trainings at a time (cpu suites: 2, one thread each)")
+    p.add_argument('--part', default=None, help="i/n: run only trainings i, i+n, ... (1-based)")
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--device', default='cpu')
+    args = p.parse_args()
+    runs_all = suite(args.suite)
+    if args.part:
+        i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
+    jobs = args.jobs or (2 if args.suite.startswith('cpu') else 1)
+    threads = 1 if jobs > 1 else None
+    tag = f"{args.suite}{'-tiny' if args.tiny else ''}{'-part' + args.part.replace('/', 'of') if args.part else ''}"
+    out = here/'runs'/tag
+    command = 'python bench/reproduce.py ' + ' '.join(sys.argv[1:])
+    print(f"{len(runs_all)} trainings, {jobs} at a time -> {out}", flush=True)
+    t = time.time()
+    with ThreadPoolExecutor(jobs) as ex:
+        runs = list(ex.map(lambda s: one(s, out, args.tiny, threads, args.seed), runs_all))
+    date = time.strftime('%Y-%m-%d')
+    import platform, torch
+    dev = torch.cuda.get_device_name(0) if args.device == 'cuda' and torch.cuda.is_available() else (platform.processor() or platform.machine())
+    res = {'suite': args.suite, 'tiny': args.tiny, 'command': command, 'date': date, 'device': args.device, 'device_name': dev,
+           'cpus': os.cpu_count(), 'jobs': jobs, 'wall_seconds': time.time() - t, 'runs': runs}
+    if args.suite == 'cpu-alpha':
+        res['chosen_alpha'] = {}
+        for k, want in (('step', 5), ('exp', 1)):
+            rs = [r for r in runs if r['kind'] == k]
+            best = max(rs, key=lambda r: r['accuracy'])['alpha']
+            res['chosen_alpha'][k] = {'chosen': best, 'table6_optimum': want, 'agrees': best == want,
+                                      'heldout_accuracy': {str(r['alpha']): r['accuracy'] for r in rs}}
+    stem = here/'results'/f"reproduce-{tag}-{args.device}-{date}"
+    stem.with_suffix('.json').write_text(json.dumps(res, indent=1))
+    md = table(runs, args.suite, command) + f"\n\nMachine: {dev} ({os.cpu_count()} CPUs), {date}; wall time {res['wall_seconds']/60:.0f} min.\n"
+    if 'chosen_alpha' in res: md += '\n' + '\n'.join(f"- {k}: alpha chosen on the held-out split = {v['chosen']} (Table 6: {v['table6_optimum']}; agrees: {v['agrees']})" for k, v in res['chosen_alpha'].items()) + '\n'
+    stem.with_suffix('.md').write_text(md)
+    print(md); print(f"saved {stem}.json/.md")
+
+
+if __name__ == '__main__': main()

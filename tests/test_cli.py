@@ -1,0 +1,83 @@
+"The command line end to end on the real CIFAR-10 (tiny settings), resume after SIGKILL, and the table."
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+
+import pytest
+import torch
+
+TINY = ['--imbalance', 'step', '--rho', '10', '--n-max', '40', '--n-valid', '10', '--arch', 'resnet20', '--threads', '1', '--quiet']
+
+
+def run(*args, check=True, **kw):
+    return subprocess.run([sys.executable, '-m', 'mfw_fastai', *map(str, args)], capture_output=True, text=True, check=check, **kw)
+
+
+def test_help_documents_every_option():
+    out = subprocess.run(['mfw-train', '--help'], capture_output=True, text=True, check=True).stdout
+    for opt in ('--dataset', '--imbalance', '--rho', '--n-max', '--method', '--arch', '--epochs', '--bs', '--lr', '--wd',
+                '--alpha', '--group', '--beta', '--seed', '--out', '--heldout', '--force', '--resume'):
+        assert opt in out, opt
+    assert 'mfw-drw' in out and 'resnet32' in out
+
+
+def test_train_writes_run_folder_and_table(tmp_path):
+    for m in ('erm', 'mfw'):
+        run(*TINY, '--method', m, '--epochs', '1', '--out', tmp_path/m)
+    files = sorted(p.name for p in (tmp_path/'mfw').iterdir())
+    assert files == ['config.json', 'history.csv', 'model.pth', 'per_class.csv', 'results.json', 'status.json']
+    res = json.loads((tmp_path/'mfw'/'results.json').read_text())
+    cfg = json.loads((tmp_path/'mfw'/'config.json').read_text())
+    assert 0 <= res['accuracy'] <= 1 and len(res['per_class_accuracy']) == 10 and len(res['history']) == 1
+    assert res['many_shot'] is None and res['few_shot'] is not None  # 40 and 4 training images: medium and few
+    assert res['images_per_second'] > 0
+    assert cfg['settings']['method'] == 'mfw' and cfg['settings']['alpha'] == 5.0 and cfg['class_counts'] == [40]*5 + [4]*5
+    assert {'mfw_fastai', 'fastai', 'torch'} <= set(cfg['versions'])
+    assert json.loads((tmp_path/'mfw'/'status.json').read_text())['state'] == 'complete'
+    sd = torch.load(tmp_path/'mfw'/'model.pth', weights_only=True)
+    assert 'head.2.weight' in sd
+    # an existing run is not overwritten
+    r = run(*TINY, '--method', 'mfw', '--epochs', '1', '--out', tmp_path/'mfw', check=False)
+    assert r.returncode == 2 and 'exists: pass --force' in r.stderr
+    t = subprocess.run(['mfw-table', str(tmp_path), '--paper'], capture_output=True, text=True, check=True).stdout
+    assert '| method | cifar10 step 10 |' in t and '| mfw |' in t and '| erm |' in t
+    acc = round(100*res['accuracy'], 1)
+    assert f"| mfw | {acc:.1f} |" in t
+
+
+@pytest.mark.parametrize('args,msg', [
+    (['--method', 'magic'], "Unknown method 'magic'"),
+    (['--arch', 'vgg'], "Unknown architecture 'vgg'"),
+    (['--dataset', 'mnist'], "Unknown data set 'mnist'"),
+    (['--n-max', '9000'], 'has only 5000 items but 9000 were asked for'),
+    (['--alpha', '0'], '--alpha must be > 0'),
+])
+def test_bad_input_refused_before_training(tmp_path, args, msg):
+    r = run('--epochs', '1', '--out', tmp_path/'x', *args, check=False)
+    assert r.returncode == 2 and msg in r.stderr, r.stderr
+    assert not (tmp_path/'x'/'results.json').exists()
+
+
+def _results(d):
+    r = json.loads((d/'results.json').read_text())
+    return {k: v for k, v in r.items() if k not in ('seconds', 'images_per_second')}
+
+
+def test_sigkill_resume_equals_uninterrupted_and_same_seed_is_identical(tmp_path):
+    args = [*TINY, '--method', 'mfw-drw', '--epochs', '4', '--seed', '3']  # DRW switches at epoch 3
+    run(*args, '--out', tmp_path/'a')
+    run(*args, '--out', tmp_path/'b')
+    assert _results(tmp_path/'a') == _results(tmp_path/'b')  # same seed, same numbers
+    # kill a run (SIGKILL) after its epoch-1 checkpoint, in the middle of epoch 2, then resume it across the DRW switch
+    p = subprocess.Popen([sys.executable, '-m', 'mfw_fastai', *args, '--out', str(tmp_path/'c')],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ck = tmp_path/'c'/'checkpoint.pth'
+    t0 = time.time()
+    while time.time() - t0 < 300:
+        if ck.exists() and torch.load(ck, weights_only=True)['epoch'] >= 1: break
+        if p.poll() is not None: pytest.fail('the run ended before it could be killed')
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert json.loads((tmp_path/'c'/'status.json').read_text())['state'] == 'running'
+    assert not (tmp_path/'c'/'results.json').exists()
+    run(*args, '--out', tmp_path/'c', '--resume')
+    assert _results(tmp_path/'c') == _results(tmp_path/'a')
