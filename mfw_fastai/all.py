@@ -13,5 +13,11 @@ from .data import *
 from .models import *
 from .callback.mfw import *
 from .learner import *
+from .callback.drw import *
+from .metrics import *
+from .analysis import *
+from .callback.checkpoint import *
+from .methods import *
+from .losses import *
 
 __all__ = [n for n in dir() if not n.startswith('_')] # everything above, for `import *`

@@ -39,7 +39,8 @@ def _train_labels(dls)->Tensor:
 
 def per_class_subsample(labels:Tensor, # Label of each item
                         n:int, # Items per class to keep (all if a class has fewer)
-                        seed:int=0)->Tensor:
+                        seed:int=0, # Seed of the choice
+                       )->Tensor:
     "Sorted indices of a seeded sub-sample with at most `n` items of each class"
     g = torch.Generator().manual_seed(seed); keep = []
     for c in labels.unique():
@@ -146,7 +147,10 @@ class TrainingProgress(Callback):
 _stat_names = {'train_acc': 'training accuracy', 'ratio': 'classification ratio', 'grad_norm': 'feature-gradient norm', 'test_acc': 'test accuracy'}
 
 def plot_progress(runs:dict, # Name -> `TrainingProgress` (e.g. {'ERM': ..., 'MFW': ...})
-                  stats=('train_acc', 'ratio', 'grad_norm', 'test_acc'), classes=None, figsize=None):
+                  stats=('train_acc', 'ratio', 'grad_norm', 'test_acc'), # Statistics to plot, one column each
+                  classes=None, # Classes to plot (default: the largest and the smallest)
+                  figsize=None, # Figure size
+                 ):
     "The recorded statistics of several runs side by side: a row per run, a column per statistic"
     fig, axs = plt.subplots(len(runs), len(stats), figsize=figsize or (4*len(stats), 3*len(runs)), squeeze=False)
     for i, (name, tp) in enumerate(runs.items()):
@@ -172,11 +176,14 @@ def penultimate_features(learn:Learner, # A trained learner
     finally: h.remove(); learn.model.train(was)
     return torch.cat(feats), torch.cat(ys)
 
-def feature_deviation(train_f:Tensor, train_y:Tensor, # Training features and labels
-                      test_f:Tensor, test_y:Tensor, # Test features and labels
+def feature_deviation(train_f:Tensor, # Training features (n, d)
+                      train_y:Tensor, # Training labels
+                      test_f:Tensor, # Test features
+                      test_y:Tensor, # Test labels
                       R:int=1000, # Sub-sampling rounds
                       K:int=None, # Images per round (default: the smallest training class)
-                      seed:int=0)->Tensor:
+                      seed:int=0, # Seed of the rounds
+                     )->Tensor:
     "Per-class distance between means of K-subsets of L2-normalised training features and the mean test feature"
     tr, te = F.normalize(train_f.float(), dim=1), F.normalize(test_f.float(), dim=1)
     classes = torch.unique(train_y)
@@ -195,7 +202,11 @@ def feature_deviation(train_f:Tensor, train_y:Tensor, # Training features and la
     return dev
 
 # %% ../nbs/06_analysis.ipynb #2893cb39
-def learner_feature_deviation(learn:Learner, R:int=1000, K:int=None, seed:int=0)->Tensor:
+def learner_feature_deviation(learn:Learner, # A trained learner
+                              R:int=1000, # Sub-sampling rounds
+                              K:int=None, # Images per round (default: the smallest training class)
+                              seed:int=0, # Seed of the rounds
+                             )->Tensor:
     "Feature deviation per class of a trained learner: training set (no augmentation) against its validation set"
     trf, trl = penultimate_features(learn, _eval_train_dl(learn.dls))
     tef, tel = penultimate_features(learn, learn.dls.valid)
@@ -204,7 +215,9 @@ def learner_feature_deviation(learn:Learner, R:int=1000, K:int=None, seed:int=0)
 def plot_tsne(learn:Learner, # A trained learner
               classes:list=None, # Class indices (default: the largest and the smallest)
               n:int=200, # Images per class and split
-              seed:int=0, ax=None):
+              seed:int=0, # Seed of the sub-sample and of t-SNE
+              ax=None, # Axes to draw on
+             ):
     "t-SNE of training (dots) and test (crosses) penultimate features of a few classes"
     from sklearn.manifold import TSNE
     trf, trl = penultimate_features(learn, _eval_train_dl(learn.dls))

@@ -112,7 +112,12 @@ class ImbalancedItems:
 def imbalanced_df(
     df:pd.DataFrame, # One row per item
     label_col:str='label', # Column holding the class name
-    kind:str='exp', rho:float=100., n_max:int=None, counts:list=None, seed:int=0, vocab:list=None, # As in `imbalanced_subsample`
+    kind:str='exp', # 'exp', 'step' or 'none'
+    rho:float=100., # Imbalance ratio N_max / N_min
+    n_max:int=None, # Images in the largest class (default: the smallest class size available)
+    counts:list=None, # Explicit per-class counts in `vocab` order
+    seed:int=0, # Seed of the per-class shuffle
+    vocab:list=None, # Class order (default: sorted labels)
 )->pd.DataFrame:
     "The rows of `df` kept by a seeded imbalanced sub-sample of its `label_col`"
     if label_col not in df.columns: raise KeyError(f"No column {label_col!r} in the DataFrame; columns: {list(df.columns)}")
@@ -121,7 +126,8 @@ def imbalanced_df(
 # %% ../nbs/00_data.ipynb #a0cd895a
 _cifar_urls = {'cifar10': 'CIFAR', 'cifar100': 'CIFAR_100'}
 
-def cifar_path(dataset:str='cifar10')->Path:
+def cifar_path(dataset:str='cifar10', # 'cifar10' or 'cifar100'
+              )->Path:
     "The local folder of CIFAR-10/100, downloaded by fastai's `untar_data` if it is not there yet"
     if dataset not in _cifar_urls: raise ValueError(f"Unknown data set {dataset!r}: use one of {list(_cifar_urls)} or pass a folder path")
     url = getattr(URLs, _cifar_urls[dataset])
@@ -175,7 +181,8 @@ def list_file_items(
         if not any(o[2] == split for o in rows): raise ValueError(f"List file {fn} has no items")
     return pd.DataFrame(rows, columns=['fname', 'label', 'split'])
 
-def tiny_imagenet_items(path)->pd.DataFrame:
+def tiny_imagenet_items(path, # Tiny-ImageNet root (with train/, val/)
+                       )->pd.DataFrame:
     "Tiny-ImageNet (`train/<wnid>/images/*.JPEG`, `val/images` + `val_annotations.txt`) as a DataFrame"
     path = Path(path)
     tr = folder_items(path, 'train', 'train').query("split=='train'")
@@ -201,7 +208,12 @@ class PadCropFlip(Transform):
         oy, ox, fl = self.params(x.shape[0], x.device)
         return TensorImage(pad_crop_flip(x, oy, ox, fl, self.pad))
 
-def pad_crop_flip(x:Tensor, oy:Tensor, ox:Tensor, fl:Tensor, pad:int=4)->Tensor:
+def pad_crop_flip(x:Tensor, # Batch of images (B, C, H, W)
+                  oy:Tensor, # Vertical crop offset of each image, in 0..2*pad
+                  ox:Tensor, # Horizontal crop offset of each image, in 0..2*pad
+                  fl:Tensor, # Whether to flip each image horizontally
+                  pad:int=4, # Zero padding on each side
+                 )->Tensor:
     "Crop each zero-padded image of `x` at offsets (`oy`,`ox`) and flip it where `fl`, in one gather"
     B,C,H,W = x.shape
     xp = F.pad(torch.as_tensor(x), (pad,pad,pad,pad))
@@ -216,7 +228,10 @@ def _cache_dir()->Path: return Path(os.environ.get('MFW_FASTAI_CACHE', Path.home
 
 class TensorImageDL(TfmdDL):
     "A `TfmdDL` that can keep its whole data set as one uint8 tensor and serve batches by indexing it"
-    def __init__(self, dataset=None, xs=None, ys=None, **kwargs):
+    def __init__(self, dataset=None, # A fastai `Datasets` subset (or any indexed data set)
+                 xs:Tensor=None, # The whole data set's inputs as one tensor (set by `cache`)
+                 ys:Tensor=None, # Their labels
+                 **kwargs):
         super().__init__(dataset, **kwargs)
         self.xs,self.ys = xs,ys
 

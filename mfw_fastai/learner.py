@@ -16,7 +16,8 @@ from .callback.mfw import MFW
 __all__ = ['sgd_paper', 'mfw_learner']
 
 # %% ../nbs/03_learner.ipynb #ff1980a1
-def sgd_paper(params, lr:float=0.1, # Learning rate (set by the scheduler)
+def sgd_paper(params, # Parameters or parameter groups (from the learner's splitter)
+              lr:float=0.1, # Learning rate (set by the scheduler)
               mom:float=0.9, # Momentum
               wd:float=2e-4, # L2 weight decay on all parameters, as in PyTorch's SGD
              )->OptimWrapper:

@@ -75,8 +75,10 @@ class ShotAccuracy(PerClassAccuracy):
     "Mean accuracy over the many-, medium- or few-shot classes (None when the group is empty)"
     def __init__(self, group:str='few', # 'many', 'medium' or 'few'
                  counts:list=None, # Training counts (default: read from the learner's data)
-                 many:int=100, few:int=20, # Thresholds, as in `shot_groups`
-                 n_classes:int=None):
+                 many:int=100, # More than `many` training images: many-shot
+                 few:int=20, # Fewer than `few`: few-shot
+                 n_classes:int=None, # Number of classes (default: from the data)
+                ):
         if group not in ('many', 'medium', 'few'): raise ValueError(f"group must be 'many', 'medium' or 'few', got {group!r}")
         super().__init__(n_classes); self.group,self.counts,self.many,self.few = group,counts,many,few
     @property
@@ -90,7 +92,9 @@ class ShotAccuracy(PerClassAccuracy):
     def name(self): return f'{self.group}_acc'
 
 def imbalance_metrics(counts=None, # Training counts (default: from the data)
-                      many:int=100, few:int=20)->list:
+                      many:int=100, # Many-shot threshold (more than this)
+                      few:int=20, # Few-shot threshold (fewer than this)
+                     )->list:
     "accuracy, balanced accuracy and many/medium/few-shot accuracy, ready for `Learner(metrics=...)`"
     return [accuracy, BalancedAccuracy()] + [ShotAccuracy(g, counts, many, few) for g in ('many', 'medium', 'few')]
 
@@ -105,7 +109,8 @@ def per_class_report(
     m = PerClassAccuracy(n_classes=preds.shape[-1]); m.update(preds, targs)
     return m.table(list(learn.dls.vocab), class_counts(learn.dls) if counts is None else counts)
 
-def summarize(report:pd.DataFrame)->dict:
+def summarize(report:pd.DataFrame, # A `per_class_report`
+             )->dict:
     "Overall (n_eval-weighted) and balanced accuracy, and many/medium/few-shot accuracy, from a per-class report"
     r = report[report.n_eval > 0]
     res = {'accuracy': float((r.accuracy * r.n_eval).sum() / r.n_eval.sum()), 'balanced_accuracy': float(r.accuracy.mean())}

@@ -26,7 +26,9 @@ def _set_rng_state(learn, st:dict):
     n = st['numpy']; np.random.set_state((n[0], n[1].numpy().astype(np.uint32), *n[2:]))
     random.setstate(_unpack(st['python'])); learn.dls.train.rng.setstate(_unpack(st['dl']))
 
-def atomic_save(obj, fname):
+def atomic_save(obj, # What to save (tensors and plain data)
+                fname, # Destination file
+               ):
     "`torch.save` to a temporary file, then rename: readers see the old or the new file, never a partial one"
     fname = Path(fname); fname.parent.mkdir(parents=True, exist_ok=True)
     tmp = fname.with_name(f".{fname.name}.{os.getpid()}.tmp")

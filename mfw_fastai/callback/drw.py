@@ -29,7 +29,8 @@ def effective_number_weights(
     return torch.tensor(w / w.sum() * len(c), dtype=torch.float32)
 
 # %% ../../nbs/04_callback.drw.ipynb #e6840720
-def get_class_weight(loss): 
+def get_class_weight(loss, # A loss function
+                    ):
     "The per-class weight of `loss` (None: unweighted)"
     return loss.func.weight if hasattr(loss, 'func') and hasattr(loss.func, 'weight') else getattr(loss, 'weight', None)
 

@@ -17,7 +17,8 @@ from ..models import group_module, get_module
 __all__ = ['imbalance_kind', 'mfw_weights', 'MFW']
 
 # %% ../../nbs/02_callback.mfw.ipynb #a092b133
-def imbalance_kind(counts)->str:
+def imbalance_kind(counts, # Per-class training counts
+                  )->str:
     "'none' (one class size), 'step' (two sizes) or 'exp' (more), read from the per-class training counts"
     n = len(set(int(c) for c in counts if c > 0))
     return 'none' if n <= 1 else 'step' if n == 2 else 'exp'
