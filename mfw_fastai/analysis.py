@@ -65,7 +65,7 @@ class TrainingProgress(Callback):
         ys = _train_labels(self.dls)
         self.c = len(self.dls.vocab)
         self.idxs = per_class_subsample(ys, self.n_per_class, self.seed) if self.n_per_class else None
-        self.dl = _eval_train_dl(self.dls, self.idxs)
+        self.train_dl = _eval_train_dl(self.dls, self.idxs)
         self.n_c = torch.bincount(ys if self.idxs is None else ys[self.idxs], minlength=self.c)
         self.target = self.module
         if self.target is None:
@@ -99,7 +99,7 @@ class TrainingProgress(Callback):
         z = {}
         h = get_module(model, self.target).register_forward_hook(lambda m, i, o: z.__setitem__('z', o)) if self.grad_norms and self.target else None
         try:
-            for xb, yb in self.dl:
+            for xb, yb in self.train_dl:
                 xb, yb = xb.as_subclass(Tensor), yb.as_subclass(Tensor)
                 with torch.set_grad_enabled(h is not None):
                     out = model(xb)

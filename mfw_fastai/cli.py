@@ -19,6 +19,7 @@ from .methods import methods, make_learner
 import mfw_fastai.losses # registers the baselines
 from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, atomic_save
 from .learner import fit_warmup_cosine
+from .analysis import TrainingProgress, plot_progress
 
 # %% auto #0
 __all__ = ['paper_table1', 'default_alpha', 'run_name', 'machine_info', 'check_config', 'SkipValidation', 'Throughput',
@@ -27,7 +28,7 @@ __all__ = ['paper_table1', 'default_alpha', 'run_name', 'machine_info', 'check_c
 # %% ../nbs/10_cli.ipynb #ad88777b
 _defaults = dict(dataset='cifar10', imbalance='exp', rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
                  bs=128, lr=0.1, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, seed=0,
-                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None)
+                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False)
 
 def default_alpha(imbalance:str)->float:
     "The paper's α: 5 for step imbalance, 1 for long-tailed (Table 6)"
@@ -136,6 +137,8 @@ def train_run(
     learn = make_learner(cfg['method'], dls, cifar_archs[cfg['arch']], alpha=cfg['alpha'], group=cfg['group'], beta=cfg['beta'],
                          drw_start=cfg['drw_start'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=not quiet)
     tp = Throughput()
+    prog = TrainingProgress(n_per_class=200) if cfg['progress'] else None
+    if prog is not None: learn.add_cb(prog)
     learn.add_cbs([RestoreHistory(), Checkpoint(ck), StopOnNonFinite(f"The last good checkpoint is {ck}; resume with --resume."),
                    SkipValidation(cfg['eval_every']), tp])
     start = 0
@@ -163,6 +166,7 @@ def train_run(
     res = {**summarize(rep), 'per_class_accuracy': rep.accuracy.tolist(), 'eval_set': 'heldout' if cfg['heldout'] else 'test',
            'images_per_second': ips, 'seconds': secs, 'history': hist}
     _write_csv(rep, out/'per_class.csv'); _write_csv(pd.DataFrame(hist), out/'history.csv')
+    if prog is not None and prog.records: _save_progress(prog, out)
     atomic_save(learn.model.state_dict(), out/'model.pth')
     _write_json(res, out/'results.json')
     status('complete')
@@ -171,6 +175,14 @@ def train_run(
     return res
 
 # %% ../nbs/10_cli.ipynb #2428d70b
+def _save_progress(prog, out):
+    "The training-progress table and its plots (largest and smallest class)"
+    _write_csv(prog.to_df(), out/'progress.csv')
+    import matplotlib; matplotlib.use('Agg')
+    fig = plot_progress({'': prog}, stats=[s for s in ('train_acc', 'ratio', 'grad_norm', 'test_acc') if s in prog.records[-1]])
+    tmp = out/f".progress.{os.getpid()}.png"; fig.savefig(tmp, dpi=80, format='png'); os.replace(tmp, out/'progress.png')
+    import matplotlib.pyplot as plt; plt.close(fig)
+
 def _pct(v): return '   -' if v is None else f"{100*v:5.1f}"
 
 def format_results(res:dict, rep:pd.DataFrame, out=None)->str:
@@ -209,20 +221,22 @@ def _parser():
     a('--n-valid', type=int, default=None, help="evaluate on only this many images per class (quick looks)")
     a('--eval-every', type=int, default=1, help="evaluate every k epochs (always after the last)")
     a('--threads', type=int, default=None, help="torch CPU threads")
+    a('--progress', action='store_true', help="record training progress per class (accuracy, classification ratio, "
+                                              "feature-gradient norm; 200 training images per class) into progress.csv/.png")
     a('--out', default=None, help="run folder (default: runs/<name of the run>)")
     a('--force', action='store_true', help="overwrite an existing run folder")
     a('--resume', action='store_true', help="continue the run in --out from its last checkpoint")
     a('--quiet', action='store_true', help="no progress bars")
-    a('--quick', action='store_true', help="the README demo: ERM vs MFW on step-imbalanced CIFAR-10 (rho 100, 500 images "
-                                           "in major classes, 5 in minor), ResNet-20, 15 epochs; a few minutes on a CPU")
+    a('--quick', action='store_true', help="the README demo: ERM vs MFW on step-imbalanced CIFAR-10 (rho 100, 1,000 images "
+                                           "in major classes, 10 in minor), ResNet-20, 20 epochs; a few minutes on a CPU")
     return p
 
 def _quick(args):
     "ERM vs MFW on a small step-imbalanced CIFAR-10, side by side"
-    cfg = dict(imbalance='step', rho=100., n_max=500, arch='resnet20', epochs=15, eval_every=15, seed=args.seed)
+    cfg = dict(imbalance='step', rho=100., n_max=1000, arch='resnet20', epochs=20, eval_every=20, seed=args.seed)
     res = {}
     for m in ('erm', 'mfw'):
-        print(f"\n=== {m.upper()}: step-imbalanced CIFAR-10 (rho=100, n_max=500), ResNet-20, 15 epochs ===")
+        print(f"\n=== {m.upper()}: step-imbalanced CIFAR-10 (rho=100, n_max=1000), ResNet-20, 20 epochs ===")
         res[m] = train_run(out=Path(args.out or 'runs/quick')/m, force=True, method=m, **cfg)
     rep = pd.read_csv(Path(args.out or 'runs/quick')/'mfw'/'per_class.csv')
     print("\n=== ERM vs MFW, test accuracy per class (%) ===")

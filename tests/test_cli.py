@@ -57,6 +57,19 @@ def test_bad_input_refused_before_training(tmp_path, args, msg):
     assert not (tmp_path/'x'/'results.json').exists()
 
 
+def test_ctrl_c_marks_run_interrupted(tmp_path):
+    p = subprocess.Popen([sys.executable, '-m', 'mfw_fastai', *TINY, '--method', 'mfw', '--epochs', '50', '--out', str(tmp_path/'r')],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    ck, t0 = tmp_path/'r'/'checkpoint.pth', time.time()
+    while not ck.exists() and time.time() - t0 < 300 and p.poll() is None: time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    err = p.communicate(timeout=120)[1]
+    assert p.returncode == 130 and 'continue with --resume' in err
+    st = json.loads((tmp_path/'r'/'status.json').read_text())
+    assert st['state'] == 'interrupted' and not (tmp_path/'r'/'results.json').exists()
+    torch.load(ck, weights_only=True)  # the checkpoint is whole
+
+
 def _results(d):
     r = json.loads((d/'results.json').read_text())
     return {k: v for k, v in r.items() if k not in ('seconds', 'images_per_second')}
