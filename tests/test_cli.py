@@ -49,7 +49,7 @@ def test_train_writes_run_folder_and_table(tmp_path):
     (['--arch', 'vgg'], "Unknown architecture 'vgg'"),
     (['--dataset', 'mnist'], "Unknown data set 'mnist'"),
     (['--n-max', '9000'], 'has only 5000 items but 9000 were asked for'),
-    (['--alpha', '0'], '--alpha must be > 0'),
+    (['--alpha', '0'], '--alpha must be a number > 0'),
 ])
 def test_bad_input_refused_before_training(tmp_path, args, msg):
     r = run('--epochs', '1', '--out', tmp_path/'x', *args, check=False)
