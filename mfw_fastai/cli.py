@@ -28,7 +28,7 @@ __all__ = ['paper_table1', 'default_alpha', 'run_name', 'machine_info', 'check_c
 # %% ../nbs/10_cli.ipynb #ad88777b
 _defaults = dict(dataset='cifar10', imbalance='exp', rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
                  bs=128, lr=0.1, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, seed=0,
-                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False)
+                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, precision='auto')
 
 def default_alpha(imbalance:str)->float:
     "The paper's α: 5 for step imbalance, 1 for long-tailed (Table 6)"
@@ -76,6 +76,7 @@ def check_config(cfg:dict)->dict:
         if not _is_num(v) or (lo is not None and not v > lo) or (lo is None and v < 0):
             raise ValueError(f"--{k.replace('_', '-')} must be a number {'> 0' if lo is not None else '>= 0'}, got {v!r}")
     if not 0 <= cfg['drw_start'] <= 1: raise ValueError(f"--drw-start must be in [0, 1], got {cfg['drw_start']!r}")
+    if cfg['precision'] not in ('auto', 'fp32', 'bf16', 'fp16'): raise ValueError(f"--precision must be auto, fp32, bf16 or fp16, got {cfg['precision']!r}")
     return cfg
 
 def _dls(cfg):
@@ -114,16 +115,20 @@ def train_run(
     force:bool=False, # Overwrite an existing run folder
     resume:bool=False, # Continue the run in `out` from its last checkpoint
     quiet:bool=False, # No progress bars or tables
-    **cfg, # Settings: dataset, imbalance, rho, n_max, method, arch, epochs, bs, lr, wd, warmup, alpha, group, beta, drw_start, seed, heldout, n_heldout, n_valid, eval_every, threads
+    **cfg, # Settings: dataset, imbalance, rho, n_max, method, arch, epochs, bs, lr, wd, warmup, alpha, group, beta, drw_start, seed, heldout, n_heldout, n_valid, eval_every, threads, precision
 )->dict:
     "Train one run as `mfw-train` does and write its folder; returns the results"
     cfg = check_config(cfg)
+    on_gpu = default_device().type == 'cuda'
+    precision = cfg['precision'] if cfg['precision'] != 'auto' else 'bf16' if on_gpu else 'fp32'
+    if precision != 'fp32' and not on_gpu:
+        raise ValueError(f"--precision {precision} needs a GPU (fastai's MixedPrecision autocasts on CUDA only); use fp32 or auto on the CPU")
     out = Path(out) if out is not None else Path('runs')/run_name(cfg)
     ck = out/'checkpoint.pth'
     if resume:
         if not (out/'config.json').exists(): raise FileNotFoundError(f"Nothing to resume in {out}: no config.json")
         old = json.loads((out/'config.json').read_text())['settings']
-        diff = {k: (old.get(k), v) for k, v in cfg.items() if k != 'threads' and old.get(k) != v}
+        diff = {k: (old.get(k), v) for k, v in cfg.items() if k != 'threads' and old.get(k, _defaults.get(k)) != v}
         if diff: raise ValueError(f"--resume with other settings than the run in {out}: {diff} (old, new)")
         if json.loads((out/'status.json').read_text()).get('state') == 'complete': raise ValueError(f"The run in {out} is already complete")
     elif out.exists() and any(out.iterdir()):
@@ -136,6 +141,8 @@ def train_run(
     counts = class_counts(dls)
     learn = make_learner(cfg['method'], dls, cifar_archs[cfg['arch']], alpha=cfg['alpha'], group=cfg['group'], beta=cfg['beta'],
                          drw_start=cfg['drw_start'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=not quiet)
+    if precision == 'bf16': learn.to_bf16()
+    elif precision == 'fp16': learn.to_fp16()
     tp = Throughput()
     prog = TrainingProgress(n_per_class=200) if cfg['progress'] else None
     if prog is not None: learn.add_cb(prog)
@@ -144,7 +151,7 @@ def train_run(
     start = 0
     if resume and ck.exists(): start = load_checkpoint(learn, ck)
     info = {'settings': cfg, 'versions': {'mfw_fastai': mfw_fastai.__version__, 'fastai': fastai.__version__, 'torch': torch.__version__},
-            'machine': machine_info(), 'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'command': ' '.join(sys.argv),
+            'machine': machine_info(), 'precision': precision, 'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'command': ' '.join(sys.argv),
             'class_counts': counts, 'vocab': list(map(str, dls.vocab)), 'n_train': len(dls.train_ds), 'n_eval': len(dls.valid_ds)}
     if not resume: _write_json(info, out/'config.json')
     status = lambda state, **kw: _write_json({'state': state, 'epoch': getattr(learn, 'epoch', None), **kw}, out/'status.json')
@@ -221,6 +228,8 @@ def _parser():
     a('--n-valid', type=int, default=None, help="evaluate on only this many images per class (quick looks)")
     a('--eval-every', type=int, default=1, help="evaluate every k epochs (always after the last)")
     a('--threads', type=int, default=None, help="torch CPU threads")
+    a('--precision', default='auto', choices=['auto', 'fp32', 'bf16', 'fp16'],
+      help="arithmetic of training: auto is bf16 mixed precision on a GPU and fp32 on the CPU")
     a('--progress', action='store_true', help="record training progress per class (accuracy, classification ratio, "
                                               "feature-gradient norm; 200 training images per class) into progress.csv/.png")
     a('--out', default=None, help="run folder (default: runs/<name of the run>)")
