@@ -5,6 +5,7 @@
 #
 # On a machine without the data or without fastai, first, on a machine that has them:
 #   python bench/carry_subset.py --kind exp --rho 100 --dest .gpu_data/cifar10   # the 22,406 images used, 47 MiB
+#   (cd .gpu_data && python -m zipfile -c cifar10.zip cifar10/)                 # one file travels better than 22,406
 #   pip download --no-deps -d .whl fastai==2.8.12 fastcore fasttransform plum-dispatch beartype fastprogress==1.0.3 fastdownload
 # then run `bash bench/gpu_run.sh` there. Results and logs go to $OUT (default bench/runs/gpu).
 # A dry run of the same steps on the CPU: DEVICE=cpu EPOCHS=1 NB=3 REPEATS=1 EXTRA="--n-max 100 --n-valid 10 --threads 1" bash bench/gpu_run.sh
@@ -16,6 +17,7 @@ if ! python3 -c "import fastai" 2>/dev/null; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
   export PYTHONPATH=/tmp/site:$PYTHONPATH
 fi
+[ -d .gpu_data/cifar10 ] || [ ! -f .gpu_data/cifar10.zip ] || (cd .gpu_data && python3 -m zipfile -e cifar10.zip .) || exit 1
 mkdir -p ~/.fastai/data
 [ -e ~/.fastai/data/cifar10 ] || ln -s "$PWD/.gpu_data/cifar10" ~/.fastai/data/cifar10
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null
@@ -28,7 +30,7 @@ cp bench/results/throughput-"$DEVICE"-*.json "$OUT/" 2>/dev/null
 
 echo "== $EPOCHS-epoch ResNet-32 MFW, long-tailed CIFAR-10 rho=100 ($(date -u +%H:%M:%S))"
 run=/tmp/lt100-mfw-resnet32-e$EPOCHS
-timeout 400 python3 -m mfw_fastai --method mfw --imbalance exp --rho 100 --arch resnet32 --epochs "$EPOCHS" --eval-every 20 \
+timeout 400 python3 -m mfw_fastai --method mfw --imbalance exp --rho 100 --n-max 5000 --arch resnet32 --epochs "$EPOCHS" --eval-every 20 \
   --quiet --force --out "$run" $EXTRA 2>&1 | grep -v -i warn | tail -30 | tee "$OUT/lt100-run.log"
 for f in config.json results.json status.json per_class.csv; do cp "$run/$f" "$OUT/lt100-$f" 2>/dev/null; done
 python3 - "$run" <<'EOF'

@@ -109,7 +109,7 @@ def main():
     from fastai.vision.all import set_seed, default_device
     from mfw_fastai.all import cifar_imbalanced_dls, resnet32, PadCropFlip, pad_crop_flip, cifar_stats
     set_seed(0)
-    dls = cifar_imbalanced_dls(kind=args.kind, rho=100, bs=args.bs, device=dev, n_valid=10)
+    dls = cifar_imbalanced_dls(kind=args.kind, rho=100, n_max=5000, bs=args.bs, device=dev, n_valid=10)
     xs_u8, ys = dls.train.xs, dls.train.ys
     # (a)'s input: one augmentation pass done up front, normalised, on the device, in the model's memory format
     mean, std = [torch.tensor(s, device=dev).view(1, 3, 1, 1) for s in cifar_stats]

@@ -22,13 +22,14 @@ from .learner import fit_warmup_cosine
 from .analysis import TrainingProgress, plot_progress
 
 # %% auto #0
-__all__ = ['paper_table1', 'default_alpha', 'run_name', 'machine_info', 'check_config', 'SkipValidation', 'Throughput',
-           'train_run', 'format_results', 'mfw_train', 'collect_runs', 'runs_table', 'to_markdown', 'mfw_table']
+__all__ = ['paper_table1', 'default_alpha', 'run_name', 'machine_info', 'check_config', 'SkipValidation', 'RunStatus',
+           'Throughput', 'train_run', 'format_results', 'mfw_train', 'collect_runs', 'runs_table', 'to_markdown',
+           'mfw_table']
 
 # %% ../nbs/10_cli.ipynb #ad88777b
 _defaults = dict(dataset='cifar10', imbalance='exp', rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
                  bs=128, lr=0.1, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, seed=0,
-                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, precision='auto')
+                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, precision='fp32')
 
 def default_alpha(imbalance:str)->float:
     "The paper's α: 5 for step imbalance, 1 for long-tailed (Table 6)"
@@ -76,7 +77,7 @@ def check_config(cfg:dict)->dict:
         if not _is_num(v) or (lo is not None and not v > lo) or (lo is None and v < 0):
             raise ValueError(f"--{k.replace('_', '-')} must be a number {'> 0' if lo is not None else '>= 0'}, got {v!r}")
     if not 0 <= cfg['drw_start'] <= 1: raise ValueError(f"--drw-start must be in [0, 1], got {cfg['drw_start']!r}")
-    if cfg['precision'] not in ('auto', 'fp32', 'bf16', 'fp16'): raise ValueError(f"--precision must be auto, fp32, bf16 or fp16, got {cfg['precision']!r}")
+    if cfg['precision'] not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"--precision must be fp32, bf16 or fp16, got {cfg['precision']!r}")
     return cfg
 
 def _dls(cfg):
@@ -97,6 +98,16 @@ class SkipValidation(Callback):
         if self.trained and (self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch:
             dl = self.learn.dl.new(); dl.n = 0; dl.get_idxs = lambda: []
             self.learn.dl = dl
+
+class RunStatus(Callback):
+    "Rewrite the run's status after each training epoch (epochs done, seconds), so a long run can be followed from outside"
+    order = 101
+    def __init__(self, write): self.write,self.trained = write,False
+    def before_fit(self): self.t0 = time.perf_counter()
+    def after_train(self): self.trained = True
+    def after_epoch(self):
+        if self.trained: self.write('running', epochs_done=self.epoch + 1, seconds=round(time.perf_counter() - self.t0, 1))
+        self.trained = False
 
 class Throughput(Callback):
     "Training images per second (training phases only)"
@@ -119,10 +130,9 @@ def train_run(
 )->dict:
     "Train one run as `mfw-train` does and write its folder; returns the results"
     cfg = check_config(cfg)
-    on_gpu = default_device().type == 'cuda'
-    precision = cfg['precision'] if cfg['precision'] != 'auto' else 'bf16' if on_gpu else 'fp32'
-    if precision != 'fp32' and not on_gpu:
-        raise ValueError(f"--precision {precision} needs a GPU (fastai's MixedPrecision autocasts on CUDA only); use fp32 or auto on the CPU")
+    precision = cfg['precision']
+    if precision != 'fp32' and default_device().type != 'cuda':
+        raise ValueError(f"--precision {precision} needs a GPU (fastai's MixedPrecision autocasts on CUDA only); use fp32 on the CPU")
     out = Path(out) if out is not None else Path('runs')/run_name(cfg)
     ck = out/'checkpoint.pth'
     if resume:
@@ -156,6 +166,7 @@ def train_run(
     if not resume: _write_json(info, out/'config.json')
     status = lambda state, **kw: _write_json({'state': state, 'epoch': getattr(learn, 'epoch', None), **kw}, out/'status.json')
     status('running')
+    learn.add_cb(RunStatus(status))
     t0 = time.perf_counter()
     try:
         if quiet:
@@ -176,7 +187,7 @@ def train_run(
     if prog is not None and prog.records: _save_progress(prog, out)
     atomic_save(learn.model.state_dict(), out/'model.pth')
     _write_json(res, out/'results.json')
-    status('complete')
+    status('complete', epochs_done=cfg['epochs'], seconds=round(secs, 1))
     if ck.exists(): ck.unlink()
     if not quiet: print(format_results(res, rep, out))
     return res
@@ -228,8 +239,9 @@ def _parser():
     a('--n-valid', type=int, default=None, help="evaluate on only this many images per class (quick looks)")
     a('--eval-every', type=int, default=1, help="evaluate every k epochs (always after the last)")
     a('--threads', type=int, default=None, help="torch CPU threads")
-    a('--precision', default='auto', choices=['auto', 'fp32', 'bf16', 'fp16'],
-      help="arithmetic of training: auto is bf16 mixed precision on a GPU and fp32 on the CPU")
+    a('--precision', default='fp32', choices=['fp32', 'bf16', 'fp16'],
+      help="arithmetic of training; mixed precision (bf16, fp16) needs a GPU and pays only for models larger than "
+           "CIFAR ResNets, whose steps are bound by kernel launches (bf16 was 15%% slower on an H100)")
     a('--progress', action='store_true', help="record training progress per class (accuracy, classification ratio, "
                                               "feature-gradient norm; 200 training images per class) into progress.csv/.png")
     a('--out', default=None, help="run folder (default: runs/<name of the run>)")

@@ -32,7 +32,8 @@ def test_train_writes_run_folder_and_table(tmp_path):
     assert res['images_per_second'] > 0
     assert cfg['settings']['method'] == 'mfw' and cfg['settings']['alpha'] == 5.0 and cfg['class_counts'] == [40]*5 + [4]*5
     assert {'mfw_fastai', 'fastai', 'torch'} <= set(cfg['versions'])
-    assert json.loads((tmp_path/'mfw'/'status.json').read_text())['state'] == 'complete'
+    st = json.loads((tmp_path/'mfw'/'status.json').read_text())
+    assert st['state'] == 'complete' and st['epochs_done'] == 1 and st['seconds'] > 0
     sd = torch.load(tmp_path/'mfw'/'model.pth', weights_only=True)
     assert 'head.2.weight' in sd
     # an existing run is not overwritten
