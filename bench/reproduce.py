@@ -13,6 +13,9 @@ Suites (run on purpose, never in CI):
     python bench/reproduce.py gpu --part 1/8 --device cuda
     python bench/reproduce.py gpu --tiny          # dry run of the whole suite with tiny settings
 
+Run again after a stop, it reuses the finished trainings and resumes the stopped ones from their last checkpoint
+(bit-identical to an uninterrupted run).
+
 Results: bench/results/reproduce-<suite>-<device>-<date>.json (key `runs`: method, kind, rho, arch, epochs, seed,
 accuracy, per_class_accuracy, seconds) and a Markdown table beside it.
 """
@@ -29,8 +32,8 @@ def suite(name):
     "The trainings of a suite, as mfw-train settings"
     if name == 'cpu':
         base = dict(arch='resnet20', epochs=30)
-        return ([dict(base, imbalance='step', rho=100, method=m, alpha=5) for m in ('erm', 'mfw', 'mfw-drw', 'ldam-drw')] +
-                [dict(base, imbalance='exp', rho=100, method=m, alpha=1) for m in ('erm', 'mfw')])
+        step = [dict(base, imbalance='step', rho=100, method=m, alpha=5) for m in ('erm', 'mfw', 'mfw-drw', 'ldam-drw')]
+        return step[:2] + [dict(base, imbalance='exp', rho=100, method=m, alpha=1) for m in ('erm', 'mfw')] + step[2:]
     if name == 'cpu-alpha':
         return [dict(arch='resnet20', epochs=10, imbalance=k, rho=100, method='mfw', alpha=a, heldout=True)
                 for k in ('step', 'exp') for a in (0.5, 1, 5)]
@@ -55,18 +58,27 @@ def name_of(s, seed):
     return f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
 
 
+def _state(d):
+    st = d/'status.json'
+    return json.loads(st.read_text()).get('state') if st.exists() else None
+
 def one(s, out, tiny, threads, seed):
+    "Train one setting with mfw-train; a finished run folder is reused, a stopped one resumed from its checkpoint"
     d = out/name_of(s, seed)
-    cmd = [sys.executable, '-m', 'mfw_fastai', *args_of(s, tiny, threads, seed), '--out', str(d)]
+    a = args_of(s, tiny, threads, seed)
+    state = _state(d)
+    how = 'reused' if state == 'complete' and (d/'results.json').exists() else 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
     t = time.time()
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode: raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}")
+    if how != 'reused':
+        cmd = [sys.executable, '-m', 'mfw_fastai', *(a if how == 'trained' else [o for o in a if o != '--force'] + ['--resume']), '--out', str(d)]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode: raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}")
     res = json.loads((d/'results.json').read_text())
-    print(f"  {name_of(s, seed)}: {100*res['accuracy']:.1f}% ({time.time()-t:.0f} s)", flush=True)
+    print(f"  {name_of(s, seed)}: {100*res['accuracy']:.1f}% ({how}, {time.time()-t:.0f} s)", flush=True)
     return dict(method=s['method'], kind=s['imbalance'], rho=s['rho'] if not tiny else 10, arch=s['arch'],
                 epochs=1 if tiny else s['epochs'], seed=seed, alpha=s['alpha'], heldout=bool(s.get('heldout')),
                 accuracy=res['accuracy'], per_class_accuracy=res['per_class_accuracy'], few_shot=res['few_shot'],
-                seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d))
+                seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d), how=how)
 
 
 def table(runs, suite_name, command):
@@ -101,26 +113,38 @@ def main():
     command = 'python bench/reproduce.py ' + ' '.join(sys.argv[1:])
     print(f"{len(runs_all)} trainings, {jobs} at a time -> {out}", flush=True)
     t = time.time()
-    with ThreadPoolExecutor(jobs) as ex:
-        runs = list(ex.map(lambda s: one(s, out, args.tiny, threads, args.seed), runs_all))
     date = time.strftime('%Y-%m-%d')
-    import platform, torch
+    import platform, threading, torch
     dev = torch.cuda.get_device_name(0) if args.device == 'cuda' and torch.cuda.is_available() else (platform.processor() or platform.machine())
-    res = {'suite': args.suite, 'tiny': args.tiny, 'command': command, 'date': date, 'device': args.device, 'device_name': dev,
-           'cpus': os.cpu_count(), 'jobs': jobs, 'wall_seconds': time.time() - t, 'runs': runs}
-    if args.suite == 'cpu-alpha':
-        res['chosen_alpha'] = {}
-        for k, want in (('step', 5), ('exp', 1)):
-            rs = [r for r in runs if r['kind'] == k]
-            best = max(rs, key=lambda r: r['accuracy'])['alpha']
-            res['chosen_alpha'][k] = {'chosen': best, 'table6_optimum': want, 'agrees': best == want,
-                                      'heldout_accuracy': {str(r['alpha']): r['accuracy'] for r in rs}}
     stem = here/'results'/f"reproduce-{tag}-{args.device}-{date}"
-    stem.with_suffix('.json').write_text(json.dumps(res, indent=1))
-    md = table(runs, args.suite, command) + f"\n\nMachine: {dev} ({os.cpu_count()} CPUs), {date}; wall time {res['wall_seconds']/60:.0f} min.\n"
-    if 'chosen_alpha' in res: md += '\n' + '\n'.join(f"- {k}: alpha chosen on the held-out split = {v['chosen']} (Table 6: {v['table6_optimum']}; agrees: {v['agrees']})" for k, v in res['chosen_alpha'].items()) + '\n'
-    stem.with_suffix('.md').write_text(md)
-    print(md); print(f"saved {stem}.json/.md")
+    runs, lock = [None]*len(runs_all), threading.Lock()
+
+    def save():
+        "Write the JSON and the table with the trainings finished so far (`complete` tells whether all are)"
+        done = [r for r in runs if r is not None]
+        res = {'suite': args.suite, 'tiny': args.tiny, 'command': command, 'date': date, 'device': args.device, 'device_name': dev,
+               'cpus': os.cpu_count(), 'jobs': jobs, 'wall_seconds': time.time() - t, 'complete': len(done) == len(runs), 'runs': done}
+        if args.suite == 'cpu-alpha' and res['complete']:
+            res['chosen_alpha'] = {}
+            for k, want in (('step', 5), ('exp', 1)):
+                rs = [r for r in done if r['kind'] == k]
+                best = max(rs, key=lambda r: r['accuracy'])['alpha']
+                res['chosen_alpha'][k] = {'chosen': best, 'table6_optimum': want, 'agrees': best == want,
+                                          'heldout_accuracy': {str(r['alpha']): r['accuracy'] for r in rs}}
+        stem.with_suffix('.json').write_text(json.dumps(res, indent=1))
+        n_res = sum(r['how'] == 'resumed' for r in done)
+        md = table(done, args.suite, command) + (f"\n\nMachine: {dev} ({os.cpu_count()} CPUs), {date}; wall time of this invocation "
+              f"{res['wall_seconds']/60:.0f} min" + (f"; {n_res} training(s) resumed after a stop (their `seconds` count the part after it)" if n_res else '')
+              + ('' if res['complete'] else f"; PARTIAL: {len(done)} of {len(runs)} trainings") + '.\n')
+        if 'chosen_alpha' in res: md += '\n' + '\n'.join(f"- {k}: alpha chosen on the held-out split = {v['chosen']} (Table 6: {v['table6_optimum']}; agrees: {v['agrees']})" for k, v in res['chosen_alpha'].items()) + '\n'
+        stem.with_suffix('.md').write_text(md)
+        return md
+
+    def job(i):
+        r = one(runs_all[i], out, args.tiny, threads, args.seed)
+        with lock: runs[i] = r; save()
+    with ThreadPoolExecutor(jobs) as ex: list(ex.map(job, range(len(runs_all))))
+    print(save()); print(f"saved {stem}.json/.md")
 
 
 if __name__ == '__main__': main()
