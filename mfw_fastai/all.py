@@ -19,5 +19,6 @@ from .analysis import *
 from .callback.checkpoint import *
 from .methods import *
 from .losses import *
+from .distributed import *
 
 __all__ = [n for n in dir() if not n.startswith('_')] # everything above, for `import *`

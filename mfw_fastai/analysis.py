@@ -10,7 +10,7 @@ import time, numpy as np, pandas as pd, torch, torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastai.vision.all import *
 from .data import class_counts, TensorImageDL
-from .models import group_module, get_module
+from .models import group_module, get_module, unwrap
 
 # %% auto #0
 __all__ = ['per_class_subsample', 'TrainingProgress', 'plot_progress', 'penultimate_features', 'feature_deviation',
@@ -70,14 +70,14 @@ class TrainingProgress(Callback):
         self.target = self.module
         if self.target is None:
             mfw = getattr(self.learn, 'mfw', None)
-            try: self.target = mfw.target if getattr(mfw, 'target', None) is not None else group_module(self.learn.model, mfw.group if mfw else 2)
+            try: self.target = mfw.target if getattr(mfw, 'target', None) is not None else group_module(unwrap(self.learn.model), mfw.group if mfw else 2)
             except ValueError: self.target = None
         if self.target == '': self.target = None
 
     def before_validate(self): self.vh, self.vt = torch.zeros(self.c, dtype=torch.long), torch.zeros(self.c, dtype=torch.long)
     def after_batch(self):
         if self.training or not hasattr(self, 'vh'): return
-        p, y = self.learn.pred.argmax(-1).cpu(), self.learn.yb[0].cpu()
+        p, y = self.learn.to_detach(self.learn.pred).argmax(-1), self.learn.to_detach(self.learn.yb[0]) # all processes' batches
         self.vh += torch.bincount(y[p == y], minlength=self.c); self.vt += torch.bincount(y, minlength=self.c)
 
     def before_epoch(self): self.trained = False # `get_preds` also sends the epoch events: record only after training
@@ -92,7 +92,7 @@ class TrainingProgress(Callback):
 
     def measure(self)->dict:
         "Per-class training accuracy, classification ratio and feature-gradient norm of the current model"
-        model, was = self.learn.model, self.learn.model.training
+        model = unwrap(self.learn.model); was = model.training # every process measures the same images: no gathering
         model.eval()
         hits, predc = torch.zeros(self.c), torch.zeros(self.c)
         gsum = torch.zeros(self.c)

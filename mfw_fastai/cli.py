@@ -20,6 +20,8 @@ import mfw_fastai.losses # registers the baselines
 from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, atomic_save
 from .learner import fit_warmup_cosine
 from .analysis import TrainingProgress, plot_progress
+import torch.distributed as dist
+import mfw_fastai.distributed # `learn.distributed()`
 
 # %% auto #0
 __all__ = ['paper_table1', 'default_alpha', 'run_name', 'machine_info', 'check_config', 'SkipValidation', 'RunStatus',
@@ -133,6 +135,11 @@ def train_run(
     precision = cfg['precision']
     if precision != 'fp32' and default_device().type != 'cuda':
         raise ValueError(f"--precision {precision} needs a GPU (fastai's MixedPrecision autocasts on CUDA only); use fp32 on the CPU")
+    rank, world = rank_distrib(), max(num_distrib(), 1) # set by torchrun / accelerate launch
+    main = rank == 0 # the one process that writes files
+    if world > 1:
+        if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', rank)))
+        if not dist.is_initialized(): dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     out = Path(out) if out is not None else Path('runs')/run_name(cfg)
     ck = out/'checkpoint.pth'
     if resume:
@@ -141,10 +148,10 @@ def train_run(
         diff = {k: (old.get(k), v) for k, v in cfg.items() if k != 'threads' and old.get(k, _defaults.get(k)) != v}
         if diff: raise ValueError(f"--resume with other settings than the run in {out}: {diff} (old, new)")
         if json.loads((out/'status.json').read_text()).get('state') == 'complete': raise ValueError(f"The run in {out} is already complete")
-    elif out.exists() and any(out.iterdir()):
+    elif main and out.exists() and any(out.iterdir()):
         if not force: raise FileExistsError(f"Run folder {out} exists: pass --force to overwrite it or --resume to continue it")
         shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if main: out.mkdir(parents=True, exist_ok=True)
     if cfg['threads']: torch.set_num_threads(int(cfg['threads']))
     set_seed(cfg['seed'], reproducible=True)
     dls = _dls(cfg)
@@ -162,25 +169,32 @@ def train_run(
     if resume and ck.exists(): start = load_checkpoint(learn, ck)
     info = {'settings': cfg, 'versions': {'mfw_fastai': mfw_fastai.__version__, 'fastai': fastai.__version__, 'torch': torch.__version__},
             'machine': machine_info(), 'precision': precision, 'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'command': ' '.join(sys.argv),
-            'class_counts': counts, 'vocab': list(map(str, dls.vocab)), 'n_train': len(dls.train_ds), 'n_eval': len(dls.valid_ds)}
-    if not resume: _write_json(info, out/'config.json')
-    status = lambda state, **kw: _write_json({'state': state, 'epoch': getattr(learn, 'epoch', None), **kw}, out/'status.json')
+            'class_counts': counts, 'vocab': list(map(str, dls.vocab)), 'n_train': len(dls.train_ds), 'n_eval': len(dls.valid_ds),
+            'processes': world, 'backend': dist.get_backend() if world > 1 else None}
+    if main and not resume: _write_json(info, out/'config.json')
+    def status(state, **kw):
+        if main: _write_json({'state': state, 'epoch': getattr(learn, 'epoch', None), **kw}, out/'status.json')
     status('running')
-    learn.add_cb(RunStatus(status))
+    if main: learn.add_cb(RunStatus(status))
+    if rank: torch.manual_seed(cfg['seed'] + 1_000_003 * rank) # each process its own augmentation and MFW draws
     t0 = time.perf_counter()
     try:
-        if quiet:
-            with learn.no_bar(), learn.no_logging(): learn.fit_warmup_cosine(cfg['epochs'], warmup=cfg['warmup'], start_epoch=start)
-        else: learn.fit_warmup_cosine(cfg['epochs'], warmup=cfg['warmup'], start_epoch=start)
+        with learn.distributed(): # DDP in every process of a torchrun / accelerate launch run; nothing in one process
+            if quiet:
+                with learn.no_bar(), learn.no_logging(): learn.fit_warmup_cosine(cfg['epochs'], warmup=cfg['warmup'], start_epoch=start)
+            else: learn.fit_warmup_cosine(cfg['epochs'], warmup=cfg['warmup'], start_epoch=start)
+            secs = time.perf_counter() - t0
+            ips = tp.value * world if tp.value else None # all processes; read before `get_preds`, which resets the Recorder
+            names = learn.recorder.metric_names[1:-1]
+            hist = [dict(epoch=i, **{n: (float(v) if v is not None else None) for n, v in zip(names, vals)}) for i, vals in enumerate(learn.recorder.values)]
+            with learn.no_bar(): rep = per_class_report(learn, dl=dls.valid, counts=counts) # every process a share, gathered
     except KeyboardInterrupt:
         status('interrupted', message='Interrupted; continue with --resume'); raise
     except Exception as e:
         status('failed', message=f"{type(e).__name__}: {e}"); raise
-    secs = time.perf_counter() - t0
-    ips = tp.value # read these before `get_preds`, which sends before_fit again (resetting the Recorder)
-    names = learn.recorder.metric_names[1:-1]
-    hist = [dict(epoch=i, **{n: (float(v) if v is not None else None) for n, v in zip(names, vals)}) for i, vals in enumerate(learn.recorder.values)]
-    rep = per_class_report(learn, dl=dls.valid, counts=counts)
+    finally:
+        if world > 1 and dist.is_initialized(): dist.destroy_process_group()
+    if not main: return None # rank 0 writes
     res = {**summarize(rep), 'per_class_accuracy': rep.accuracy.tolist(), 'eval_set': 'heldout' if cfg['heldout'] else 'test',
            'images_per_second': ips, 'seconds': secs, 'history': hist}
     _write_csv(rep, out/'per_class.csv'); _write_csv(pd.DataFrame(hist), out/'history.csv')

@@ -29,8 +29,10 @@ class PerClassAccuracy(Metric):
                 ): self.n_classes,self.hits,self.tots = n_classes,None,None
     def reset(self): self.hits,self.tots = None,None
     def accumulate(self, learn):
+        "Add the batch; under distributed training, every process's batch (`learn.to_detach` gathers them)"
         self.learn = learn
-        self.update(learn.pred, learn.y)
+        det = getattr(learn, 'to_detach', to_detach) # a plain object with pred and y also works
+        self.update(det(learn.pred), det(learn.y))
     def update(self, pred:Tensor, # Scores (batch, classes) or predicted labels (batch,)
                y:Tensor, # Targets
               ):

@@ -12,7 +12,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110', 'cifar_archs', 'ShortcutA', 'BasicBlock', 'CifarResNet',
-           'ResNet18Small', 'resnet18_small', 'resnet_groups', 'get_module', 'group_module']
+           'ResNet18Small', 'resnet18_small', 'resnet_groups', 'unwrap', 'get_module', 'group_module']
 
 # %% ../nbs/01_models.ipynb #c85b901a
 class ShortcutA(nn.Module):
@@ -116,6 +116,12 @@ def resnet_groups(
             return [''] + [pre] + [f"{pname}.{kids[i][0]}" if pname else kids[i][0] for i in stages]
     raise ValueError(f"{type(model).__name__} has no residual stages; name a module instead (one of: "
                      f"{[n for n,_ in model.named_modules() if n][:20]}...)")
+
+def unwrap(model:nn.Module, # A model, possibly wrapped for parallel training
+          )->nn.Module:
+    "The model inside `DistributedDataParallel`/`DataParallel` wrappers (the model itself otherwise)"
+    while isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)): model = model.module
+    return model
 
 def get_module(model:nn.Module, # Any model
                name:str, # Dotted module name, as in `model.named_modules()`

@@ -8,15 +8,21 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/callback.checkpoint.html.md"""
 from __future__ import annotations
 import os, random, numpy as np, torch
 from fastai.vision.all import *
+from ..models import unwrap
 
 # %% auto #0
 __all__ = ['atomic_save', 'Checkpoint', 'load_checkpoint', 'RestoreHistory', 'NonFiniteLossError', 'StopOnNonFinite']
 
 # %% ../../nbs/07_callback.checkpoint.ipynb #14277d68
+def _train_dl(learn):
+    "The training loader (inside fastai's `DistributedDL` under distributed training)"
+    dl = learn.dls.train
+    return getattr(dl, 'dl', dl) if type(dl).__name__ == 'DistributedDL' else dl
+
 def _rng_state(learn)->dict:
     np_state = np.random.get_state()
     return {'torch': torch.get_rng_state(), 'numpy': [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
-            'python': _pack(random.getstate()), 'dl': _pack(learn.dls.train.rng.getstate())}
+            'python': _pack(random.getstate()), 'dl': _pack(_train_dl(learn).rng.getstate())}
 
 def _pack(st): return [st[0], torch.tensor(st[1], dtype=torch.int64), st[2]]
 def _unpack(st): return (st[0], tuple(int(o) for o in st[1]), st[2])
@@ -24,7 +30,7 @@ def _unpack(st): return (st[0], tuple(int(o) for o in st[1]), st[2])
 def _set_rng_state(learn, st:dict):
     torch.set_rng_state(st['torch'])
     n = st['numpy']; np.random.set_state((n[0], n[1].numpy().astype(np.uint32), *n[2:]))
-    random.setstate(_unpack(st['python'])); learn.dls.train.rng.setstate(_unpack(st['dl']))
+    random.setstate(_unpack(st['python'])); _train_dl(learn).rng.setstate(_unpack(st['dl']))
 
 def atomic_save(obj, # What to save (tensors and plain data)
                 fname, # Destination file
@@ -42,8 +48,8 @@ class Checkpoint(Callback):
     def before_epoch(self): self.trained = False # `get_preds` also sends the epoch events: save only after training
     def after_train(self): self.trained = True
     def after_epoch(self):
-        if not self.trained: return
-        atomic_save({'epoch': self.epoch, 'n_epoch': self.n_epoch, 'model': self.learn.model.state_dict(),
+        if not self.trained or rank_distrib(): return # one process writes; the model unwrapped from DDP
+        atomic_save({'epoch': self.epoch, 'n_epoch': self.n_epoch, 'model': unwrap(self.learn.model).state_dict(),
                      'opt': _plain(self.learn.opt.state_dict()), 'rng': _rng_state(self.learn),
                      'values': [list(map(_num, v)) for v in self.learn.recorder.values],
                      'iters': list(self.learn.recorder.iters),

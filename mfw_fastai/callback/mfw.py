@@ -11,7 +11,7 @@ from torch.distributions import Beta
 from fastai.vision.all import *
 from fastai.callback.fp16 import MixedPrecision
 from ..data import class_counts
-from ..models import group_module, get_module
+from ..models import group_module, get_module, unwrap
 
 # %% auto #0
 __all__ = ['imbalance_kind', 'mfw_weights', 'permute_rows', 'MFW']
@@ -97,8 +97,9 @@ class MFW(Callback):
         "Compute the class weights (once a fit) and hook the group's module for this training phase"
         if getattr(self, 's', None) is None: self._setup()
         self._remove()
-        if self.target == '': self.handle = self.learn.model.register_forward_pre_hook(self._pre_hook)
-        else: self.handle = get_module(self.learn.model, self.target).register_forward_hook(self._hook)
+        model = unwrap(self.learn.model) # under distributed training the model is wrapped
+        if self.target == '': self.handle = model.register_forward_pre_hook(self._pre_hook)
+        else: self.handle = get_module(model, self.target).register_forward_hook(self._hook)
 
     def _setup(self):
         counts = self.counts if self.counts is not None else class_counts(self.dls)
@@ -108,7 +109,7 @@ class MFW(Callback):
         dev = next(self.learn.model.parameters()).device
         self.s, self.skip = s.to(dev), bool((s == 0).all())
         self.dist = Beta(torch.tensor(float(self.alpha), device=dev), torch.tensor(float(self.alpha), device=dev))
-        self.target = self.module if self.module is not None else group_module(self.learn.model, self.group)
+        self.target = self.module if self.module is not None else group_module(unwrap(self.learn.model), self.group)
 
     def mix(self, z:Tensor, y:Tensor)->Tensor:
         "z̃ = (1 − λ)·z + λ·z[perm] with λ ~ Beta(α, α)·s[y] and a random permutation of the batch"
