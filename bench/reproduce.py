@@ -89,7 +89,8 @@ def table(runs, suite_name, command):
     for r in runs:
         p = paper_table1['cifar10'].get(r['method'], {}).get(f"{r['kind']}{r['rho']:g}" if isinstance(r['rho'], (int, float)) else '')
         pc = r['per_class_accuracy']; half = len(pc) // 2
-        lines.append(f"| {r['method']} | {r['kind']} | {r['rho']} | {r['arch']} | {r['epochs']} | {r['alpha']} | {100*r['accuracy']:.1f} | "
+        alpha = r['alpha'] if r['method'].startswith('mfw') else '-'
+        lines.append(f"| {r['method']} | {r['kind']} | {r['rho']} | {r['arch']} | {r['epochs']} | {alpha} | {100*r['accuracy']:.1f} | "
                      f"{'-' if p is None else p} | {100*pc[0]:.1f} | {100*pc[-1]:.1f} | {100*sum(pc[half:])/len(pc[half:]):.1f} |")
     return '\n'.join(lines)
 

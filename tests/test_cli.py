@@ -62,7 +62,8 @@ def test_bad_input_refused_before_training(tmp_path, args, msg):
 
 def test_ctrl_c_marks_run_interrupted(tmp_path):
     p = subprocess.Popen([sys.executable, '-m', 'mfw_fastai', *TINY, '--method', 'mfw', '--epochs', '50', '--out', str(tmp_path/'r')],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # a shell's background job ignores Ctrl-C
     ck, t0 = tmp_path/'r'/'checkpoint.pth', time.time()
     while not ck.exists() and time.time() - t0 < 300 and p.poll() is None: time.sleep(0.05)
     p.send_signal(signal.SIGINT)
