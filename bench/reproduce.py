@@ -12,6 +12,7 @@ Suites (run on purpose, never in CI):
     python bench/reproduce.py cpu
     python bench/reproduce.py gpu --part 1/8 --device cuda
     python bench/reproduce.py gpu --tiny          # dry run of the whole suite with tiny settings
+    python bench/reproduce.py cpu --only exp --seeds 0 1 2   # the long-tailed pair over three seeds, with their mean
 
 Run again after a stop, it reuses the finished trainings and resumes the stopped ones from their last checkpoint
 (bit-identical to an uninterrupted run).
@@ -78,20 +79,38 @@ def one(s, out, tiny, threads, seed):
     return dict(method=s['method'], kind=s['imbalance'], rho=s['rho'] if not tiny else 10, arch=s['arch'],
                 epochs=1 if tiny else s['epochs'], seed=seed, alpha=s['alpha'], heldout=bool(s.get('heldout')),
                 accuracy=res['accuracy'], per_class_accuracy=res['per_class_accuracy'], few_shot=res['few_shot'],
-                seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d), how=how)
+                seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d), how=how,
+                valid_loss=res['history'][-1]['valid_loss'] if res.get('history') else None)
+
+
+def _row(r, p):
+    pc = r['per_class_accuracy']; half = len(pc) // 2
+    alpha = r['alpha'] if r['method'].startswith('mfw') else '-'
+    return (f"| {r['method']} | {r['kind']} | {r['rho']} | {r['arch']} | {r['epochs']} | {alpha} | {r['seed']} | {100*r['accuracy']:.1f} | "
+            f"{'-' if p is None else p} | {100*pc[0]:.1f} | {100*pc[-1]:.1f} | {100*sum(pc[half:])/len(pc[half:]):.1f} |")
+
+
+def mean_runs(runs):
+    "One entry per setting with several seeds: accuracy and per-class accuracy averaged over its seeds"
+    groups = {}
+    for r in runs: groups.setdefault((r['method'], r['kind'], r['rho'], r['arch'], r['epochs'], r['alpha'], r['heldout']), []).append(r)
+    out = []
+    for rs in groups.values():
+        if len(rs) < 2: continue
+        n = len(rs)
+        out.append(dict(rs[0], seed=f"mean of {n}", seeds=[r['seed'] for r in rs], accuracy=sum(r['accuracy'] for r in rs)/n,
+                        per_class_accuracy=[sum(c)/n for c in zip(*(r['per_class_accuracy'] for r in rs))]))
+    return out
 
 
 def table(runs, suite_name, command):
-    "Table-1-style Markdown: our accuracy beside the paper's, with the largest and smallest class"
+    "Table-1-style Markdown: our accuracy beside the paper's, with the largest and smallest class; a mean row per setting run with several seeds"
     lines = [f"Suite `{suite_name}`: `{command}`", '',
-             '| method | kind | rho | arch | epochs | alpha | accuracy % | paper % (ResNet-32, 300 epochs) | largest class % | smallest class % | minor-half mean % |',
-             '|---|---|---|---|---|---|---|---|---|---|---|']
-    for r in runs:
+             '| method | kind | rho | arch | epochs | alpha | seed | accuracy % | paper % (ResNet-32, 300 epochs) | largest class % | smallest class % | minor-half mean % |',
+             '|---|---|---|---|---|---|---|---|---|---|---|---|']
+    for r in runs + mean_runs(runs):
         p = paper_table1['cifar10'].get(r['method'], {}).get(f"{r['kind']}{r['rho']:g}" if isinstance(r['rho'], (int, float)) else '')
-        pc = r['per_class_accuracy']; half = len(pc) // 2
-        alpha = r['alpha'] if r['method'].startswith('mfw') else '-'
-        lines.append(f"| {r['method']} | {r['kind']} | {r['rho']} | {r['arch']} | {r['epochs']} | {alpha} | {100*r['accuracy']:.1f} | "
-                     f"{'-' if p is None else p} | {100*pc[0]:.1f} | {100*pc[-1]:.1f} | {100*sum(pc[half:])/len(pc[half:]):.1f} |")
+        lines.append(_row(r, p))
     return '\n'.join(lines)
 
 
@@ -101,16 +120,19 @@ def main():
     p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")
     p.add_argument('--jobs', type=int, default=None, help="trainings at a time (cpu suites: 2, one thread each)")
     p.add_argument('--part', default=None, help="i/n: run only trainings i, i+n, ... (1-based)")
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--seeds', type=int, nargs='+', default=[0], help="one training per setting and seed; several seeds add a mean row")
+    p.add_argument('--only', choices=['step', 'exp'], default=None, help="only the trainings of this kind of imbalance")
     p.add_argument('--device', default='cpu')
     args = p.parse_args()
-    runs_all = suite(args.suite)
+    runs_all = [(s, seed) for s in suite(args.suite) if args.only in (None, s['imbalance']) for seed in args.seeds]
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
     jobs = args.jobs or (2 if args.suite.startswith('cpu') else 1)
     threads = 1 if jobs > 1 else None
     tag = f"{args.suite}{'-tiny' if args.tiny else ''}{'-part' + args.part.replace('/', 'of') if args.part else ''}"
-    out = here/'runs'/tag
+    out = here/'runs'/tag  # keyed by setting and seed: other selections of the same suite reuse these folders
+    if args.only: tag += f"-{args.only}"
+    if args.seeds != [0]: tag += '-seeds' + '-'.join(map(str, args.seeds))
     command = 'python bench/reproduce.py ' + ' '.join(sys.argv[1:])
     print(f"{len(runs_all)} trainings, {jobs} at a time -> {out}", flush=True)
     t = time.time()
@@ -124,25 +146,32 @@ def main():
         "Write the JSON and the table with the trainings finished so far (`complete` tells whether all are)"
         done = [r for r in runs if r is not None]
         res = {'suite': args.suite, 'tiny': args.tiny, 'command': command, 'date': date, 'device': args.device, 'device_name': dev,
-               'cpus': os.cpu_count(), 'jobs': jobs, 'wall_seconds': time.time() - t, 'complete': len(done) == len(runs), 'runs': done}
+               'cpus': os.cpu_count(), 'jobs': jobs, 'wall_seconds': time.time() - t, 'complete': len(done) == len(runs), 'runs': done,
+               'means': mean_runs(done)}
         if args.suite == 'cpu-alpha' and res['complete']:
             res['chosen_alpha'] = {}
             for k, want in (('step', 5), ('exp', 1)):
                 rs = [r for r in done if r['kind'] == k]
-                best = max(rs, key=lambda r: r['accuracy'])['alpha']
+                # 3 images per class give accuracies in steps of 1/30: ties are broken by the lower held-out loss
+                best = max(rs, key=lambda r: (round(r['accuracy'], 6), -(r['valid_loss'] or 0)))['alpha']
                 res['chosen_alpha'][k] = {'chosen': best, 'table6_optimum': want, 'agrees': best == want,
-                                          'heldout_accuracy': {str(r['alpha']): r['accuracy'] for r in rs}}
+                                          'heldout_accuracy': {str(r['alpha']): r['accuracy'] for r in rs},
+                                          'heldout_loss': {str(r['alpha']): r['valid_loss'] for r in rs}}
         stem.with_suffix('.json').write_text(json.dumps(res, indent=1))
         n_res = sum(r['how'] == 'resumed' for r in done)
         md = table(done, args.suite, command) + (f"\n\nMachine: {dev} ({os.cpu_count()} CPUs), {date}; wall time of this invocation "
               f"{res['wall_seconds']/60:.0f} min" + (f"; {n_res} training(s) resumed after a stop (their `seconds` count the part after it)" if n_res else '')
               + ('' if res['complete'] else f"; PARTIAL: {len(done)} of {len(runs)} trainings") + '.\n')
-        if 'chosen_alpha' in res: md += '\n' + '\n'.join(f"- {k}: alpha chosen on the held-out split = {v['chosen']} (Table 6: {v['table6_optimum']}; agrees: {v['agrees']})" for k, v in res['chosen_alpha'].items()) + '\n'
+        if 'chosen_alpha' in res:
+            md += ('\nThe accuracy column of this suite is on the balanced held-out split of the training set, not the test set; '
+                   'ties are broken by the lower held-out loss.\n\n' + '\n'.join(
+                   f"- {k}: alpha chosen on the held-out split = {v['chosen']} (Table 6: {v['table6_optimum']}; agrees: {v['agrees']}; "
+                   f"held-out loss {', '.join(f'{a}: {l:.3f}' for a, l in v['heldout_loss'].items() if l is not None)})" for k, v in res['chosen_alpha'].items()) + '\n')
         stem.with_suffix('.md').write_text(md)
         return md
 
     def job(i):
-        r = one(runs_all[i], out, args.tiny, threads, args.seed)
+        r = one(*runs_all[i][:1], out, args.tiny, threads, runs_all[i][1])
         with lock: runs[i] = r; save()
     with ThreadPoolExecutor(jobs) as ex: list(ex.map(job, range(len(runs_all))))
     print(save()); print(f"saved {stem}.json/.md")
