@@ -6,7 +6,7 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/callback.checkpoint.html.md"""
 
 # %% ../../nbs/07_callback.checkpoint.ipynb #b6a69910
 from __future__ import annotations
-import os, random, numpy as np, torch
+import os, random, sys, numpy as np, torch
 from fastai.vision.all import *
 from ..models import unwrap
 
@@ -17,7 +17,8 @@ __all__ = ['atomic_save', 'Checkpoint', 'load_checkpoint', 'RestoreHistory', 'No
 def _train_dl(learn):
     "The training loader (inside fastai's `DistributedDL` under distributed training)"
     dl = learn.dls.train
-    return getattr(dl, 'dl', dl) if type(dl).__name__ == 'DistributedDL' else dl
+    fd = sys.modules.get('fastai.distributed') # not imported: no `DistributedDL` can exist (and importing it costs seconds)
+    return dl.dl if fd is not None and isinstance(dl, fd.DistributedDL) else dl
 
 def _rng_state(learn)->dict:
     np_state = np.random.get_state()
