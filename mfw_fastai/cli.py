@@ -25,8 +25,8 @@ import mfw_fastai.distributed # `learn.distributed()`
 
 # %% auto #0
 __all__ = ['paper_table1', 'default_alpha', 'run_name', 'machine_info', 'check_config', 'SkipValidation', 'RunStatus',
-           'Throughput', 'train_run', 'format_results', 'mfw_train', 'collect_runs', 'runs_table', 'to_markdown',
-           'mfw_table']
+           'Throughput', 'train_run', 'load_run', 'evaluate_run', 'format_results', 'mfw_train', 'collect_runs',
+           'runs_table', 'to_markdown', 'mfw_table']
 
 # %% ../nbs/10_cli.ipynb #ad88777b
 _defaults = dict(dataset='cifar10', imbalance='exp', rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
@@ -122,6 +122,13 @@ class Throughput(Callback):
     @property
     def value(self): return self.n / self.t if self.t else None
 
+# %% ../nbs/10_cli.ipynb #82532720
+def _learner(cfg, dls, counts, verbose=False):
+    "The method's learner for the settings `cfg` (as `train_run` builds it)"
+    return make_learner(cfg['method'], dls, cifar_archs[cfg['arch']], alpha=cfg['alpha'], group=cfg['group'], beta=cfg['beta'],
+                        drw_start=cfg['drw_start'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=verbose)
+
+
 # %% ../nbs/10_cli.ipynb #484e8936
 def train_run(
     out=None, # Run folder (default: runs/<name>)
@@ -156,8 +163,7 @@ def train_run(
     set_seed(cfg['seed'], reproducible=True)
     dls = _dls(cfg)
     counts = class_counts(dls)
-    learn = make_learner(cfg['method'], dls, cifar_archs[cfg['arch']], alpha=cfg['alpha'], group=cfg['group'], beta=cfg['beta'],
-                         drw_start=cfg['drw_start'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=not quiet)
+    learn = _learner(cfg, dls, counts, verbose=not quiet)
     if precision == 'bf16': learn.to_bf16()
     elif precision == 'fp16': learn.to_fp16()
     tp = Throughput()
@@ -197,6 +203,8 @@ def train_run(
     if not main: return None # rank 0 writes
     res = {**summarize(rep), 'per_class_accuracy': rep.accuracy.tolist(), 'eval_set': 'heldout' if cfg['heldout'] else 'test',
            'images_per_second': ips, 'seconds': secs, 'history': hist}
+    tau = {type(c).__name__: float(c.tau_) for c in learn.cbs if getattr(c, 'tau_', None) is not None}
+    if tau: res['tau'] = tau # chosen after training (τ-norm, post-hoc adjustment): `load_run` restores it
     _write_csv(rep, out/'per_class.csv'); _write_csv(pd.DataFrame(hist), out/'history.csv')
     if prog is not None and prog.records: _save_progress(prog, out)
     atomic_save(learn.model.state_dict(), out/'model.pth')
@@ -205,6 +213,41 @@ def train_run(
     if ck.exists(): ck.unlink()
     if not quiet: print(format_results(res, rep, out))
     return res
+
+# %% ../nbs/10_cli.ipynb #66c7170a
+_eval_settings = ('n_valid', 'dataset', 'threads')
+
+def load_run(
+    out, # A run folder written by `train_run` / `mfw-train`
+    **changes, # Evaluation-only settings to change: n_valid, dataset, threads
+)->Learner:
+    "The learner of a finished run, with its final weights, on its data"
+    out = Path(out)
+    for f in ('config.json', 'model.pth'):
+        if not (out/f).exists(): raise FileNotFoundError(f"{out} holds no finished run: {f} is missing")
+    bad = sorted(set(changes) - set(_eval_settings))
+    if bad: raise ValueError(f"load_run can change only the evaluation settings {', '.join(_eval_settings)}, not {', '.join(bad)}: "
+                             "other settings would describe another model")
+    cfg = check_config({**json.loads((out/'config.json').read_text())['settings'], **changes})
+    if cfg['threads']: torch.set_num_threads(int(cfg['threads']))
+    dls = _dls(cfg)
+    learn = _learner(cfg, dls, class_counts(dls))
+    learn.model.load_state_dict(torch.load(out/'model.pth', map_location=dls.device or default_device()))
+    res = out/'results.json'
+    tau = json.loads(res.read_text()).get('tau', {}) if res.exists() else {}
+    for c in learn.cbs:
+        if type(c).__name__ in tau: c.tau_ = tau[type(c).__name__]
+    return learn
+
+def evaluate_run(
+    out, # A run folder written by `train_run` / `mfw-train`
+    **changes, # Evaluation-only settings to change: n_valid, dataset, threads
+)->dict:
+    "Per-class evaluation of a finished run (as in its `results.json`), e.g. on the whole test set with `n_valid=None`"
+    learn = load_run(out, **changes)
+    with learn.no_bar(), learn.no_logging(): rep = per_class_report(learn, dl=learn.dls.valid)
+    return {**summarize(rep), 'per_class_accuracy': rep.accuracy.tolist(), 'n_eval': int(rep.n_eval.sum())}
+
 
 # %% ../nbs/10_cli.ipynb #2428d70b
 def _save_progress(prog, out):
