@@ -4,24 +4,14 @@
 #   2. a full 200-epoch ResNet-32 MFW run on long-tailed CIFAR-10, rho=100 (12,406 images), timed by mfw-train
 #
 # On a machine without the data or without fastai, first, on a machine that has them:
-#   python bench/carry_subset.py --kind exp --rho 100 --dest .gpu_data/cifar10   # the 22,406 images used, 47 MiB
-#   (cd .gpu_data && python -m zipfile -c cifar10.zip cifar10/)                 # one file travels better than 22,406
+#   python bench/carry_subset.py --kind exp --rho 100 --webp --zip .gpu_data/cifar10.zip  # the 22,406 images used, one file
 #   pip download --no-deps -d .whl fastai==2.8.12 fastcore fasttransform plum-dispatch beartype fastprogress==1.0.3 fastdownload
-# then run `bash bench/gpu_run.sh` there. Results and logs go to $OUT (default bench/runs/gpu).
+# then run `bash bench/gpu_run.sh` there. Results and logs go to $OUT (default bench/runs/gpu-check).
 # A dry run of the same steps on the CPU: DEVICE=cpu EPOCHS=1 NB=3 REPEATS=1 EXTRA="--n-max 100 --n-valid 10 --threads 1" bash bench/gpu_run.sh
 set -o pipefail
-OUT=${OUT:-bench/runs/gpu}; mkdir -p "$OUT"
+OUT=${OUT:-bench/runs/gpu-check}; mkdir -p "$OUT"
 DEVICE=${DEVICE:-cuda}; EPOCHS=${EPOCHS:-200}; NB=${NB:-200}; REPEATS=${REPEATS:-3}; EXTRA=${EXTRA:-}
-export PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
-if ! python3 -c "import fastai" 2>/dev/null; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
-  export PYTHONPATH=/tmp/site:$PYTHONPATH
-fi
-[ -d .gpu_data/cifar10 ] || [ ! -f .gpu_data/cifar10.zip ] || (cd .gpu_data && python3 -m zipfile -e cifar10.zip .) || exit 1
-mkdir -p ~/.fastai/data
-[ -e ~/.fastai/data/cifar10 ] || ln -s "$PWD/.gpu_data/cifar10" ~/.fastai/data/cifar10
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null
-python3 -c "import torch, fastai, mfw_fastai; print('torch', torch.__version__, 'fastai', fastai.__version__, 'cuda', torch.cuda.is_available())" || exit 1
+source bench/device_setup.sh
 
 echo "== throughput ($(date -u +%H:%M:%S))"
 timeout 150 python3 bench/throughput.py --device "$DEVICE" --kind exp --n-batches "$NB" --workers 4 --repeats "$REPEATS" 2>&1 \

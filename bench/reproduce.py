@@ -7,10 +7,15 @@ Suites (run on purpose, never in CI):
   cpu-alpha  picks alpha in {0.5, 1, 5} on the balanced held-out split (3 images per class) at 6 epochs (1 of warm-up: the
              cpu suite's proportion), for step and long-tailed rho=100, and reports whether the choice agrees with Table 6.
   gpu        the paper's recipe: ResNet-32, 300 epochs (200 for ERM), erm, mfw, mfw-drw, ldam-drw on CIFAR-10 step and
-             long-tailed at rho = 100 and 10. `--part i/n` runs every n-th training so each part fits one device call.
+             long-tailed at rho = 100 and 10: about 94 million training images, 3.7 hours of one H100 at the ~7,000 images/s
+             measured there. One training alone is longer than a 10-minute device call (step rho=10, 300 epochs: 20 min),
+             so the suite runs in time slices: `--only <data set> --minutes 8` trains for 8 minutes and stops the training
+             in progress at its last finished epoch; the same command goes on from there (bench/gpu_suite.sh, one device
+             call; bench/gpu_suite_dryrun.sh tries the whole round trip on the CPU).
 
     python bench/reproduce.py cpu
-    python bench/reproduce.py gpu --part 1/8 --device cuda
+    python bench/reproduce.py gpu --only step10 --minutes 8 --n-valid 100 --device cuda   # one slice (bench/gpu_suite.sh)
+    python bench/reproduce.py gpu --only step10 --n-valid 100 --full-test                 # here: the whole test set
     python bench/reproduce.py gpu --tiny          # dry run of the whole suite with tiny settings
     python bench/reproduce.py cpu --only exp --seeds 0 1 2   # the long-tailed pair over three seeds, with their mean
 
@@ -20,7 +25,7 @@ Run again after a stop, it reuses the finished trainings and resumes the stopped
 Results: bench/results/reproduce-<suite>-<device>-<date>.json (key `runs`: method, kind, rho, arch, epochs, seed,
 accuracy, per_class_accuracy, seconds) and a Markdown table beside it.
 """
-import argparse, json, os, subprocess, sys, time
+import argparse, json, os, signal, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -39,7 +44,8 @@ def suite(name):
         return [dict(arch='resnet20', epochs=6, warmup=1, imbalance=k, rho=100, method='mfw', alpha=a, heldout=True)
                 for k in ('step', 'exp') for a in (0.5, 1, 5)]
     if name == 'gpu':
-        return [dict(arch='resnet32', epochs=200 if m == 'erm' else 300, imbalance=k, rho=r, method=m, alpha=5 if k == 'step' else 1)
+        # n_max 5000 (all of CIFAR-10's 5,000 per class) also on a folder that holds only the selected images (bench/carry_subset.py)
+        return [dict(arch='resnet32', epochs=200 if m == 'erm' else 300, imbalance=k, rho=r, n_max=5000, method=m, alpha=5 if k == 'step' else 1)
                 for k in ('step', 'exp') for r in (100, 10) for m in ('erm', 'mfw', 'mfw-drw', 'ldam-drw')]
     raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha or gpu")
 
@@ -63,24 +69,45 @@ def _state(d):
     st = d/'status.json'
     return json.loads(st.read_text()).get('state') if st.exists() else None
 
-def one(s, out, tiny, threads, seed):
-    "Train one setting with mfw-train; a finished run folder is reused, a stopped one resumed from its checkpoint"
+def _default_sigint(): signal.signal(signal.SIGINT, signal.SIG_DFL) # a background job's children would ignore it
+
+def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=False):
+    """Train one setting with mfw-train; a finished run folder is reused, a stopped one resumed from its checkpoint.
+    At `deadline` (time.time()) a training is stopped like Ctrl-C (its checkpoint is the last finished epoch) and None returned."""
     d = out/name_of(s, seed)
-    a = args_of(s, tiny, threads, seed)
+    a = args_of(s, tiny, threads, seed) + (['--n-valid', str(n_valid)] if n_valid else [])
     state = _state(d)
     how = 'reused' if state == 'complete' and (d/'results.json').exists() else 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
     t = time.time()
     if how != 'reused':
+        if deadline is not None and t >= deadline: return None
         cmd = [sys.executable, '-m', 'mfw_fastai', *(a if how == 'trained' else [o for o in a if o != '--force'] + ['--resume']), '--out', str(d)]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode: raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}")
+        pr = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
+        try: _, err = pr.communicate(timeout=None if deadline is None else max(deadline - time.time(), 1))
+        except subprocess.TimeoutExpired:
+            pr.send_signal(signal.SIGINT)
+            try: pr.communicate(timeout=120)
+            except subprocess.TimeoutExpired: pr.kill(); pr.communicate()
+            ep = json.loads((d/'status.json').read_text()).get('epoch') if (d/'status.json').exists() else None
+            print(f"  {name_of(s, seed)}: stopped at the time limit {'before training' if ep is None else f'in epoch {ep + 1}'} "
+                  f"({how}, {time.time()-t:.0f} s); the same command resumes it from its last finished epoch", flush=True)
+            return None
+        if pr.returncode: raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
     res = json.loads((d/'results.json').read_text())
+    sub = json.loads((d/'config.json').read_text())['settings'].get('n_valid')
+    if full_test and sub is not None and res.get('eval_set') != 'heldout':
+        f = d/'test_full.json' # the whole test set, evaluated here (a GPU machine may carry only a subset of it)
+        if not f.exists():
+            from mfw_fastai.cli import evaluate_run
+            f.write_text(json.dumps(evaluate_run(d, n_valid=None, threads=threads), indent=1))
+        res = {**res, **json.loads(f.read_text()), 'monitored_on': sub}
     print(f"  {name_of(s, seed)}: {100*res['accuracy']:.1f}% ({how}, {time.time()-t:.0f} s)", flush=True)
     return dict(method=s['method'], kind=s['imbalance'], rho=s['rho'] if not tiny else 10, arch=s['arch'],
                 epochs=1 if tiny else s['epochs'], seed=seed, alpha=s['alpha'], heldout=bool(s.get('heldout')),
                 accuracy=res['accuracy'], per_class_accuracy=res['per_class_accuracy'], few_shot=res['few_shot'],
                 seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d), how=how,
-                valid_loss=res['history'][-1]['valid_loss'] if res.get('history') else None)
+                valid_loss=res['history'][-1]['valid_loss'] if res.get('history') else None,
+                n_valid=None if 'monitored_on' in res else sub)
 
 
 def _row(r, p):
@@ -121,10 +148,18 @@ def main():
     p.add_argument('--jobs', type=int, default=None, help="trainings at a time (cpu suites: 2, one thread each)")
     p.add_argument('--part', default=None, help="i/n: run only trainings i, i+n, ... (1-based)")
     p.add_argument('--seeds', type=int, nargs='+', default=[0], help="one training per setting and seed; several seeds add a mean row")
-    p.add_argument('--only', choices=['step', 'exp'], default=None, help="only the trainings of this kind of imbalance")
+    p.add_argument('--only', default=None, help="only the trainings of this kind of imbalance (step, exp) or data set (step100, exp10, ...)")
+    p.add_argument('--minutes', type=float, default=None,
+                   help="stop after this many minutes (a training in progress like Ctrl-C, at its last finished epoch); the same command goes on")
+    p.add_argument('--n-valid', type=int, default=None, help="monitor on this many test images per class (what a GPU machine can carry)")
+    p.add_argument('--full-test', action='store_true', help="evaluate runs monitored with --n-valid again here, on the whole test set")
     p.add_argument('--device', default='cpu')
     args = p.parse_args()
-    runs_all = [(s, seed) for s in suite(args.suite) if args.only in (None, s['imbalance']) for seed in args.seeds]
+    sel = lambda s: args.only in (None, s['imbalance'], f"{s['imbalance']}{s['rho']:g}")
+    if not any(map(sel, suite(args.suite))):
+        p.error(f"--only {args.only} selects nothing in suite {args.suite}: use " + ', '.join(sorted({s['imbalance'] for s in suite(args.suite)} | {f"{s['imbalance']}{s['rho']:g}" for s in suite(args.suite)})))
+    deadline = time.time() + 60*args.minutes if args.minutes else None
+    runs_all = [(s, seed) for s in suite(args.suite) if sel(s) for seed in args.seeds]
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
     jobs = args.jobs or (2 if args.suite.startswith('cpu') else 1)
@@ -162,6 +197,7 @@ def main():
         md = table(done, args.suite, command) + (f"\n\nMachine: {dev} ({os.cpu_count()} CPUs), {date}; wall time of this invocation "
               f"{res['wall_seconds']/60:.0f} min" + (f"; {n_res} training(s) resumed after a stop (their `seconds` count the part after it)" if n_res else '')
               + ('' if res['complete'] else f"; PARTIAL: {len(done)} of {len(runs)} trainings") + '.\n')
+        if any(r['n_valid'] for r in done): md += '\nAccuracies on a subset of the test set (`--n-valid`) for: ' + ', '.join(f"{r['method']} {r['kind']}{r['rho']} ({r['n_valid']} per class)" for r in done if r['n_valid']) + '.\n'
         if 'chosen_alpha' in res:
             md += ('\nThe accuracy column of this suite is on the balanced held-out split of the training set, not the test set; '
                    'ties are broken by the lower held-out loss.\n\n' + '\n'.join(
@@ -171,7 +207,8 @@ def main():
         return md
 
     def job(i):
-        r = one(*runs_all[i][:1], out, args.tiny, threads, runs_all[i][1])
+        r = one(runs_all[i][0], out, args.tiny, threads, runs_all[i][1], deadline, args.n_valid, args.full_test)
+        if r is None: return
         with lock: runs[i] = r; save()
     with ThreadPoolExecutor(jobs) as ex: list(ex.map(job, range(len(runs_all))))
     print(save()); print(f"saved {stem}.json/.md")
