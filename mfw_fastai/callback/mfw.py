@@ -48,7 +48,7 @@ def mfw_weights(
     mu, gamma = np.exp(np.log(cp).mean()), cp.std()
     s = np.zeros_like(c)
     if gamma == 0: s[present] = 0.25 # balanced: sigmoid(0) = 0.5
-    else: s[present] = 0.5 / (1 + np.exp(-(cp - mu) / (beta * gamma)))
+    else: s[present] = 0.5 * np.exp(-np.logaddexp(0., -(cp - mu) / (beta * gamma))) # 0.5·sigmoid, no overflow for small β
     s[s < snap] = 0.
     return torch.tensor(s, dtype=torch.float32)
 
