@@ -19,6 +19,7 @@ Suites (run on purpose, never in CI):
     python bench/reproduce.py gpu --tiny          # dry run of the whole suite with tiny settings
     python bench/reproduce.py cpu --only exp --seeds 0 1 2   # the long-tailed pair over three seeds, with their mean
     python bench/reproduce.py cpu --only exp --epochs 60     # the long-tailed pair at twice the schedule
+    python bench/reproduce.py cpu --only exp --alpha 5 --jobs 1 --seeds 0 1   # with the alpha cpu-alpha chose on the held-out split
 
 Run again after a stop, it reuses the finished trainings and resumes the stopped ones from their last checkpoint
 (bit-identical to an uninterrupted run).
@@ -63,7 +64,7 @@ def args_of(s, tiny, threads, seed):
 
 
 def name_of(s, seed):
-    return f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
+    return f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']:g}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
 
 
 def _state(d):
@@ -150,6 +151,7 @@ def main():
     p.add_argument('--part', default=None, help="i/n: run only trainings i, i+n, ... (1-based)")
     p.add_argument('--seeds', type=int, nargs='+', default=[0], help="one training per setting and seed; several seeds add a mean row")
     p.add_argument('--epochs', type=int, default=None, help="train this many epochs instead of the suite's (e.g. a longer cpu schedule)")
+    p.add_argument('--alpha', type=float, default=None, help="MFW's alpha instead of the suite's (e.g. the one cpu-alpha chose on the held-out split)")
     p.add_argument('--only', default=None, help="only the trainings of this kind of imbalance (step, exp) or data set (step100, exp10, ...)")
     p.add_argument('--minutes', type=float, default=None,
                    help="stop after this many minutes (a training in progress like Ctrl-C, at its last finished epoch); the same command goes on")
@@ -161,7 +163,8 @@ def main():
     if not any(map(sel, suite(args.suite))):
         p.error(f"--only {args.only} selects nothing in suite {args.suite}: use " + ', '.join(sorted({s['imbalance'] for s in suite(args.suite)} | {f"{s['imbalance']}{s['rho']:g}" for s in suite(args.suite)})))
     deadline = time.time() + 60*args.minutes if args.minutes else None
-    runs_all = [(dict(s, epochs=args.epochs or s['epochs']), seed) for s in suite(args.suite) if sel(s) for seed in args.seeds]
+    runs_all = [(dict(s, epochs=args.epochs or s['epochs'], alpha=args.alpha if args.alpha is not None and s['method'].startswith('mfw') else s['alpha']), seed)
+                for s in suite(args.suite) if sel(s) for seed in args.seeds]
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
     jobs = args.jobs or (2 if args.suite.startswith('cpu') else 1)
@@ -171,6 +174,7 @@ def main():
     if args.only: tag += f"-{args.only}"
     if args.seeds != [0]: tag += '-seeds' + '-'.join(map(str, args.seeds))
     if args.epochs: tag += f"-e{args.epochs}"
+    if args.alpha is not None: tag += f"-a{args.alpha:g}"
     command = 'python bench/reproduce.py ' + ' '.join(sys.argv[1:])
     print(f"{len(runs_all)} trainings, {jobs} at a time -> {out}", flush=True)
     t = time.time()
