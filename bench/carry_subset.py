@@ -30,12 +30,9 @@ def main():
     if (args.dest is None) == (args.zip is None): p.error("give one of --dest and --zip")
     import numpy as np
     from PIL import Image
-    from mfw_fastai.data import cifar_path, folder_items, imbalanced_df
+    from mfw_fastai.data import cifar_path, folder_items, select_items
     src = cifar_path(args.dataset)
-    items = folder_items(src, 'train', 'test')
-    tr, va = items[items.split == 'train'], items[items.split == 'valid']
-    tr = imbalanced_df(tr, 'label', args.kind, args.rho, args.n_max, None, args.seed, sorted(set(tr.label)))
-    if args.n_valid is not None: va = imbalanced_df(va, 'label', 'none', n_max=args.n_valid, seed=args.seed, vocab=sorted(set(va.label)))
+    tr, va, _ = select_items(folder_items(src, 'train', 'test'), args.kind, args.rho, args.n_max, seed=args.seed, n_valid=args.n_valid)
     keep = list(map(Path, tr.fname)) + list(map(Path, va.fname))
 
     def content(f):

@@ -67,9 +67,9 @@ def name_of(s, seed):
     return f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']:g}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
 
 
-def _state(d):
+def _status(d):
     st = d/'status.json'
-    return json.loads(st.read_text()).get('state') if st.exists() else None
+    return json.loads(st.read_text()) if st.exists() else {}
 
 def _default_sigint(): signal.signal(signal.SIGINT, signal.SIG_DFL) # a background job's children would ignore it
 
@@ -78,8 +78,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
     At `deadline` (time.time()) a training is stopped like Ctrl-C (its checkpoint is the last finished epoch) and None returned."""
     d = out/name_of(s, seed)
     a = args_of(s, tiny, threads, seed) + (['--n-valid', str(n_valid)] if n_valid else [])
-    state = _state(d)
-    how = 'reused' if state == 'complete' and (d/'results.json').exists() else 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
+    how = 'reused' if _status(d).get('state') == 'complete' and (d/'results.json').exists() else 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
     t = time.time()
     if how != 'reused':
         if deadline is not None and t >= deadline: return None
@@ -90,7 +89,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
             pr.send_signal(signal.SIGINT)
             try: pr.communicate(timeout=120)
             except subprocess.TimeoutExpired: pr.kill(); pr.communicate()
-            ep = json.loads((d/'status.json').read_text()).get('epoch') if (d/'status.json').exists() else None
+            ep = _status(d).get('epoch')
             print(f"  {name_of(s, seed)}: stopped at the time limit {'before training' if ep is None else f'in epoch {ep + 1}'} "
                   f"({how}, {time.time()-t:.0f} s); the same command resumes it from its last finished epoch", flush=True)
             return None
@@ -159,12 +158,14 @@ def main():
     p.add_argument('--full-test', action='store_true', help="evaluate runs monitored with --n-valid again here, on the whole test set")
     p.add_argument('--device', default='cpu')
     args = p.parse_args()
-    sel = lambda s: args.only in (None, s['imbalance'], f"{s['imbalance']}{s['rho']:g}")
-    if not any(map(sel, suite(args.suite))):
-        p.error(f"--only {args.only} selects nothing in suite {args.suite}: use " + ', '.join(sorted({s['imbalance'] for s in suite(args.suite)} | {f"{s['imbalance']}{s['rho']:g}" for s in suite(args.suite)})))
+    settings = suite(args.suite)
+    names = lambda s: (s['imbalance'], f"{s['imbalance']}{s['rho']:g}") # what --only can name
+    sel = lambda s: args.only is None or args.only in names(s)
+    if not any(map(sel, settings)):
+        p.error(f"--only {args.only} selects nothing in suite {args.suite}: use " + ', '.join(sorted({n for s in settings for n in names(s)})))
     deadline = time.time() + 60*args.minutes if args.minutes else None
     runs_all = [(dict(s, epochs=args.epochs or s['epochs'], alpha=args.alpha if args.alpha is not None and s['method'].startswith('mfw') else s['alpha']), seed)
-                for s in suite(args.suite) if sel(s) for seed in args.seeds]
+                for s in settings if sel(s) for seed in args.seeds]
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
     jobs = args.jobs or (2 if args.suite.startswith('cpu') else 1)

@@ -14,7 +14,7 @@ from fastai.vision.all import *
 # %% auto #0
 __all__ = ['cifar_stats', 'imbalance_counts', 'imbalanced_subsample', 'ImbalancedItems', 'imbalanced_df', 'cifar_path',
            'folder_items', 'list_file_items', 'tiny_imagenet_items', 'PadCropFlip', 'pad_crop_flip', 'TensorImageDL',
-           'ImbalancedDataLoaders', 'imbalanced_dls', 'cifar_imbalanced_dls', 'class_counts']
+           'ImbalancedDataLoaders', 'select_items', 'imbalanced_dls', 'cifar_imbalanced_dls', 'class_counts']
 
 # %% ../nbs/00_data.ipynb #7e479110
 _kinds = ('exp', 'step', 'none')
@@ -307,6 +307,28 @@ def _heldout_split(labels, n, seed):
 cifar_stats = ([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616])
 
 # %% ../nbs/00_data.ipynb #d82ee91e
+def select_items(
+    items:pd.DataFrame, # Columns fname, label, split ('train' or 'valid'), e.g. from `folder_items`
+    kind:str='exp', # 'exp', 'step' or 'none'
+    rho:float=100., # Imbalance ratio N_max / N_min
+    n_max:int=None, # Images in the largest class (default: the smallest class size available)
+    counts:list=None, # Explicit per-class counts in vocabulary order (overrides kind/rho/n_max)
+    seed:int=0, # Seed of the sub-sample
+    vocab:list=None, # Class order (default: sorted names)
+    n_valid:int=None, # Keep only this many evaluation images per class (seeded)
+)->tuple:
+    "The rows `imbalanced_dls` uses: (imbalanced training rows, evaluation rows, class order)"
+    for c in ('fname', 'label', 'split'):
+        if c not in items.columns: raise KeyError(f"items needs columns fname, label, split; missing {c!r}")
+    tr, va = items[items.split == 'train'], items[items.split == 'valid']
+    if not len(tr) or not len(va): raise ValueError(f"items has {len(tr)} training and {len(va)} evaluation rows; both must be non-empty")
+    if vocab is None: vocab = sorted(set(tr.label))
+    missing = set(va.label) - set(vocab)
+    if missing: raise ValueError(f"Evaluation labels outside the training vocabulary: {sorted(missing)[:5]}")
+    tr = imbalanced_df(tr, 'label', kind, rho, n_max, counts, seed, vocab)
+    if n_valid is not None: va = imbalanced_df(va, 'label', 'none', n_max=n_valid, seed=seed, vocab=sorted(set(va.label)))
+    return tr, va, vocab
+
 def imbalanced_dls(
     items:pd.DataFrame, # Columns fname, label, split ('train' or 'valid'), e.g. from `folder_items`
     kind:str='exp', # 'exp', 'step' or 'none'
@@ -331,15 +353,7 @@ def imbalanced_dls(
     if eval_on not in ('test', 'heldout'): raise ValueError(f"eval_on must be 'test' or 'heldout', got {eval_on!r}")
     if int(heldout) != heldout or heldout < 0: raise ValueError(f"heldout must be a whole number >= 0, got {heldout!r}")
     if eval_on == 'heldout' and not heldout: raise ValueError("eval_on='heldout' needs heldout > 0 (the paper uses 3)")
-    for c in ('fname', 'label', 'split'):
-        if c not in items.columns: raise KeyError(f"items needs columns fname, label, split; missing {c!r}")
-    tr, va = items[items.split == 'train'], items[items.split == 'valid']
-    if not len(tr) or not len(va): raise ValueError(f"items has {len(tr)} training and {len(va)} evaluation rows; both must be non-empty")
-    if vocab is None: vocab = sorted(set(tr.label))
-    missing = set(va.label) - set(vocab)
-    if missing: raise ValueError(f"Evaluation labels outside the training vocabulary: {sorted(missing)[:5]}")
-    tr = imbalanced_df(tr, 'label', kind, rho, n_max, counts, seed, vocab)
-    if n_valid is not None: va = imbalanced_df(va, 'label', 'none', n_max=n_valid, seed=seed, vocab=sorted(set(va.label)))
+    tr, va, vocab = select_items(items, kind, rho, n_max, counts, seed, vocab, n_valid)
     tri, hoi = _heldout_split(tr.label, heldout, seed) if heldout else (np.arange(len(tr)), np.array([], dtype=int))
     parts = [tr.iloc[tri], va, tr.iloc[hoi]]
     df = pd.concat(parts, ignore_index=True)
