@@ -20,5 +20,6 @@ from .callback.checkpoint import *
 from .methods import *
 from .losses import *
 from .distributed import *
+from .cli import * # train_run, load_run, evaluate_run, mfw_table, ...
 
 __all__ = [n for n in dir() if not n.startswith('_')] # everything above, for `import *`
