@@ -113,7 +113,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
 
 def _row(r, p):
     pc = r['per_class_accuracy']; half = len(pc) // 2
-    alpha = r['alpha'] if r['method'].startswith('mfw') else '-'
+    alpha = f"{r['alpha']:g}" if r['method'].startswith('mfw') else '-' # 5, not 5.0
     return (f"| {r['method']} | {r['kind']} | {r['rho']} | {r['arch']} | {r['epochs']} | {alpha} | {r['seed']} | {100*r['accuracy']:.1f} | "
             f"{'-' if p is None else p} | {100*pc[0]:.1f} | {100*pc[-1]:.1f} | {100*sum(pc[half:])/len(pc[half:]):.1f} |")
 
