@@ -33,11 +33,13 @@ _defaults = dict(dataset='cifar10', imbalance='exp', rho=100., n_max=None, metho
                  bs=128, lr=0.1, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, seed=0,
                  heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, precision='fp32')
 
-def default_alpha(imbalance:str)->float:
+def default_alpha(imbalance:str, # Kind of imbalance: 'step' or 'exp' (long-tailed)
+                 )->float:
     "The paper's α: 5 for step imbalance, 1 for long-tailed (Table 6)"
     return 5. if imbalance == 'step' else 1.
 
-def run_name(cfg:dict)->str:
+def run_name(cfg:dict, # A run's settings, as `check_config` returns them
+            )->str:
     "A folder name that says what the run is"
     ds = Path(cfg['dataset']).name if cfg['dataset'] not in ('cifar10', 'cifar100') else cfg['dataset']
     a = f"-a{cfg['alpha']:g}" if cfg['method'].startswith('mfw') else ''
@@ -60,7 +62,8 @@ def machine_info()->dict:
 # %% ../nbs/10_cli.ipynb #68fc5aff
 def _is_num(v)->bool: return isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and bool(np.isfinite(v))
 
-def check_config(cfg:dict)->dict:
+def check_config(cfg:dict, # A run's settings (`mfw-train`'s options by name); missing ones take their defaults
+                )->dict:
     "Validate a run's settings before any training starts; fill in defaults"
     cfg = {**_defaults, **{k: v for k, v in cfg.items() if v is not None or k not in _defaults}}
     if not isinstance(cfg['method'], str) or cfg['method'] not in methods: raise ValueError(f"Unknown method {cfg['method']!r}; methods: {', '.join(methods)}")
@@ -92,7 +95,8 @@ def _dls(cfg):
 class SkipValidation(Callback):
     "Validate only every `every` epochs and after the last one (saves time on small training sets)"
     order = -10 # before the other callbacks see the validation loader
-    def __init__(self, every:int=1): self.every,self.trained = every,False
+    def __init__(self, every:int=1, # Validate after every `every`-th epoch (and always after the last)
+                ): self.every,self.trained = every,False
     def before_epoch(self): self.trained = False # `get_preds` also sends before_fit/before_epoch: only skip after real training
     def after_train(self): self.trained = True
     def before_validate(self):
@@ -104,7 +108,8 @@ class SkipValidation(Callback):
 class RunStatus(Callback):
     "Rewrite the run's status after each training epoch (epochs done, seconds), so a long run can be followed from outside"
     order = 101
-    def __init__(self, write): self.write,self.trained = write,False
+    def __init__(self, write, # Called as `write(state, epochs_done=..., seconds=...)` after each training epoch
+                ): self.write,self.trained = write,False
     def before_fit(self): self.t0 = time.perf_counter()
     def after_train(self): self.trained = True
     def after_epoch(self):
@@ -260,7 +265,10 @@ def _save_progress(prog, out):
 
 def _pct(v): return '   -' if v is None else f"{100*v:5.1f}"
 
-def format_results(res:dict, rep:pd.DataFrame, out=None)->str:
+def format_results(res:dict, # A run's results (the content of its `results.json`)
+                   rep:pd.DataFrame, # Its per-class report (`per_class_report`)
+                   out=None, # The run folder, named in the first line
+                  )->str:
     "A readable summary of one run"
     lines = [f"Results{f' ({out})' if out else ''} on the {res['eval_set']} set:",
              f"  accuracy {_pct(res['accuracy'])} | balanced {_pct(res['balanced_accuracy'])} | many {_pct(res['many_shot'])} | "
@@ -322,7 +330,8 @@ def _quick(args):
                         'MFW': [round(100*v, 1) for v in res['mfw']['per_class_accuracy']]}).to_string(index=False))
     for m in res: print(f"{m.upper()}: accuracy {100*res[m]['accuracy']:.1f}%, minor classes {100*np.mean(res[m]['per_class_accuracy'][5:]):.1f}%")
 
-def mfw_train(argv=None):
+def mfw_train(argv:list=None, # Command-line arguments (default: `sys.argv[1:]`)
+             ):
     "Entry point of `mfw-train`"
     args = _parser().parse_args(argv)
     try:
@@ -347,7 +356,8 @@ paper_table1 = { # ResNet-32, top-1 %, Ye et al. ICCV 2021 Table 1
                  'mfw': {'exp200': 40.7, 'exp100': 44.7, 'exp10': 60.1, 'step200': 42.5, 'step100': 46.9, 'step10': 61.2},
                  'mfw-drw': {'exp200': 41.4, 'exp100': 46.0, 'exp10': 59.1, 'step200': 43.0, 'step100': 48.4, 'step10': 61.6}}}
 
-def collect_runs(dirs)->pd.DataFrame:
+def collect_runs(dirs:list, # Run folders, or folders that contain them (searched recursively)
+                )->pd.DataFrame:
     "One row per completed run found under `dirs`"
     rows = []
     for d in dirs:
@@ -361,7 +371,10 @@ def collect_runs(dirs)->pd.DataFrame:
     if not rows: raise FileNotFoundError(f"No completed runs (results.json) under {list(map(str, dirs))}")
     return pd.DataFrame(rows)
 
-def runs_table(df:pd.DataFrame, metric:str='accuracy', paper:bool=False)->pd.DataFrame:
+def runs_table(df:pd.DataFrame, # Runs, one per row, as `collect_runs` returns them
+               metric:str='accuracy', # The column to tabulate (e.g. 'balanced_accuracy', 'few_shot')
+               paper:bool=False, # Add a row with the paper's Table 1 number under each method that has one
+              )->pd.DataFrame:
     "Methods × (data set, kind, ρ) table of mean ± std over seeds, in %"
     df = df.assign(col=df.dataset + ' ' + df.kind + ' ' + df.rho.map(lambda r: f"{r:g}"), v=100*df[metric])
     def cell(s): return f"{s.mean():.1f} ± {s.std(ddof=1):.1f}" if len(s) > 1 else f"{s.iloc[0]:.1f}"
@@ -376,14 +389,16 @@ def runs_table(df:pd.DataFrame, metric:str='accuracy', paper:bool=False)->pd.Dat
         t = t.sort_index()
     return t.fillna('-')
 
-def to_markdown(t:pd.DataFrame)->str:
+def to_markdown(t:pd.DataFrame, # A table; its index becomes the first column
+               )->str:
     "A pandas table as a Markdown table (no extra dependency)"
     cols = [t.index.name or 'method'] + list(t.columns)
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|'*len(cols)]
     lines += ['| ' + ' | '.join([str(i)] + [str(v) for v in r]) + ' |' for i, r in zip(t.index, t.values)]
     return '\n'.join(lines)
 
-def mfw_table(argv=None):
+def mfw_table(argv:list=None, # Command-line arguments (default: `sys.argv[1:]`)
+             ):
     "Entry point of `mfw-table`"
     p = argparse.ArgumentParser(prog='mfw-table', description="Collect mfw-train run folders into a Table-1-style table (mean ± std over seeds).")
     p.add_argument('runs', nargs='+', help="run folders, or folders containing them")
