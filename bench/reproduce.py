@@ -49,11 +49,17 @@ def suite(name):
         # n_max 5000 (all of CIFAR-10's 5,000 per class) also on a folder that holds only the selected images (bench/carry_subset.py)
         return [dict(arch='resnet32', epochs=200 if m == 'erm' else 300, imbalance=k, rho=r, n_max=5000, method=m, alpha=5 if k == 'step' else 1)
                 for k in ('step', 'exp') for r in (100, 10) for m in ('erm', 'mfw', 'mfw-drw', 'ldam-drw')]
-    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha or gpu")
+    if name == 'table':
+        # Table 1 at CPU scale: every CIFAR-10 setting, ERM / MFW / MFW + DRW, alpha per setting from mfw-tune
+        # (alpha='tuned': read from bench/results/tune/<kind><rho>-e<epochs>/tuned.json), seeds 0-2 at rho 100
+        return [dict(arch='resnet20', epochs=30, imbalance=k, rho=r, method=m, alpha='tuned' if m.startswith('mfw') else 1,
+                     seeds=[0, 1, 2] if r == 100 else [0])
+                for m in ('erm', 'mfw', 'mfw-drw') for r in (100, 10, 200) for k in ('exp', 'step')]
+    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha, gpu or table")
 
 
 def args_of(s, tiny, threads, seed):
-    s = dict(s, seed=seed)
+    s = dict(s, seed=seed); s.pop('seeds', None)
     if tiny: s.update(epochs=1, n_max=40, n_valid=10, rho=10)
     a = ['--quiet', '--force']
     for k, v in s.items():
@@ -64,7 +70,26 @@ def args_of(s, tiny, threads, seed):
 
 
 def name_of(s, seed):
-    return f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']:g}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
+    p = s.get('precision', 'fp32')
+    return (f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']:g}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
+            + ('' if p == 'fp32' else f"-{p}"))
+
+
+RECORD = here/'results'/'runs' # finished trainings' small files (no weights), kept in the repository: reused after a stop on any machine
+KEEP = ('config.json', 'results.json', 'per_class.csv', 'history.csv', 'status.json')
+
+def record(d):
+    "Copy a finished training's small files to bench/results/runs/<name>/"
+    import shutil
+    dst = RECORD/d.name; dst.mkdir(parents=True, exist_ok=True)
+    for f in KEEP:
+        if (d/f).exists(): shutil.copy2(d/f, dst/f)
+
+
+def tuned_alpha(s):
+    "The alpha mfw-tune chose for this setting (bench/results/tune/<kind><rho>-e<epochs>/tuned.json), or None"
+    f = here/'results'/'tune'/f"{s['imbalance']}{s['rho']:g}-e{s['epochs']}"/'tuned.json'
+    return json.loads(f.read_text())['alpha'] if f.exists() else None
 
 
 def _status(d):
@@ -78,6 +103,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
     At `deadline` (time.time()) a training is stopped like Ctrl-C (its checkpoint is the last finished epoch) and None returned."""
     d = out/name_of(s, seed)
     a = args_of(s, tiny, threads, seed) + (['--n-valid', str(n_valid)] if n_valid else [])
+    if not tiny and not (d/'results.json').exists() and (RECORD/d.name/'results.json').exists(): d = RECORD/d.name # finished on an earlier day
     how = 'reused' if _status(d).get('state') == 'complete' and (d/'results.json').exists() else 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
     t = time.time()
     if how != 'reused':
@@ -94,6 +120,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
                   f"({how}, {time.time()-t:.0f} s); the same command resumes it from its last finished epoch", flush=True)
             return None
         if pr.returncode: raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+        if not tiny and d.parent != RECORD: record(d)
     res = json.loads((d/'results.json').read_text())
     sub = json.loads((d/'config.json').read_text())['settings'].get('n_valid')
     if full_test and sub is not None and res.get('eval_set') != 'heldout':
@@ -106,7 +133,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
     return dict(method=s['method'], kind=s['imbalance'], rho=s['rho'] if not tiny else 10, arch=s['arch'],
                 epochs=1 if tiny else s['epochs'], seed=seed, alpha=s['alpha'], heldout=bool(s.get('heldout')),
                 accuracy=res['accuracy'], per_class_accuracy=res['per_class_accuracy'], few_shot=res['few_shot'],
-                seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d), how=how,
+                seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d), how=how, precision=s.get('precision', 'fp32'),
                 valid_loss=res['history'][-1]['valid_loss'] if res.get('history') else None,
                 n_valid=None if 'monitored_on' in res else sub)
 
@@ -144,7 +171,7 @@ def table(runs, suite_name, command):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu'])
+    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table'])
     p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")
     p.add_argument('--jobs', type=int, default=None, help="trainings at a time (cpu suites: 2, one thread each)")
     p.add_argument('--part', default=None, help="i/n: run only trainings i, i+n, ... (1-based)")
@@ -157,25 +184,39 @@ def main():
     p.add_argument('--n-valid', type=int, default=None, help="monitor on this many test images per class (what a GPU machine can carry)")
     p.add_argument('--full-test', action='store_true', help="evaluate runs monitored with --n-valid again here, on the whole test set")
     p.add_argument('--device', default='cpu')
+    p.add_argument('--precision', default=None, choices=['fp32', 'bf16'], help="arithmetic of the trainings (default fp32; bf16 autocast on a CPU with native bf16)")
+    p.add_argument('--methods', nargs='+', default=None, help="only these methods (e.g. erm: the runs that need no tuned alpha)")
+    p.add_argument('--runs-dir', default=None, help="where the run folders go (default bench/runs/<suite>); e.g. a folder outside the work tree")
     args = p.parse_args()
     settings = suite(args.suite)
     names = lambda s: (s['imbalance'], f"{s['imbalance']}{s['rho']:g}") # what --only can name
-    sel = lambda s: args.only is None or args.only in names(s)
+    sel = lambda s: (args.only is None or args.only in names(s)) and (args.methods is None or s['method'] in args.methods)
     if not any(map(sel, settings)):
         p.error(f"--only {args.only} selects nothing in suite {args.suite}: use " + ', '.join(sorted({n for s in settings for n in names(s)})))
     deadline = time.time() + 60*args.minutes if args.minutes else None
-    runs_all = [(dict(s, epochs=args.epochs or s['epochs'], alpha=args.alpha if args.alpha is not None and s['method'].startswith('mfw') else s['alpha']), seed)
-                for s in settings if sel(s) for seed in args.seeds]
+    seeds_given = args.seeds != [0]
+    runs_all = [(dict(s, epochs=args.epochs or s['epochs'], alpha=args.alpha if args.alpha is not None and s['method'].startswith('mfw') else s['alpha'],
+                      **({'precision': args.precision} if args.precision else {})), seed)
+                for s in settings if sel(s) for seed in (args.seeds if seeds_given or 'seeds' not in s else s['seeds'])]
+    for r, _ in runs_all:
+        r.pop('seeds', None)
+        if r['alpha'] == 'tuned':
+            a = tuned_alpha(r)
+            if a is None: p.error(f"no tuned alpha for {r['imbalance']}{r['rho']:g} at {r['epochs']} epochs: run `python bench/reproduce.py tune` "
+                                  f"first, or pass --methods erm (no alpha) or --alpha")
+            r['alpha'] = a
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
     jobs = args.jobs or (2 if args.suite.startswith('cpu') else 1)
     threads = 1 if jobs > 1 else None
     tag = f"{args.suite}{'-tiny' if args.tiny else ''}{'-part' + args.part.replace('/', 'of') if args.part else ''}"
-    out = here/'runs'/tag  # keyed by setting and seed: other selections of the same suite reuse these folders
+    out = Path(args.runs_dir)/tag if args.runs_dir else here/'runs'/tag  # keyed by setting and seed: other selections of the same suite reuse these folders
     if args.only: tag += f"-{args.only}"
     if args.seeds != [0]: tag += '-seeds' + '-'.join(map(str, args.seeds))
     if args.epochs: tag += f"-e{args.epochs}"
     if args.alpha is not None: tag += f"-a{args.alpha:g}"
+    if args.methods: tag += '-' + '-'.join(args.methods)
+    if args.precision and args.precision != 'fp32': tag += f"-{args.precision}"
     command = 'python bench/reproduce.py ' + ' '.join(sys.argv[1:])
     print(f"{len(runs_all)} trainings, {jobs} at a time -> {out}", flush=True)
     t = time.time()

@@ -18,6 +18,7 @@ from .metrics import imbalance_metrics, per_class_report, summarize
 from .methods import methods, make_learner
 import mfw_fastai.losses # registers the baselines
 from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, atomic_save
+from .callback.precision import resolve_precision
 from .learner import fit_warmup_cosine
 from .analysis import TrainingProgress, plot_progress
 import torch.distributed as dist
@@ -82,7 +83,7 @@ def check_config(cfg:dict, # A run's settings (`mfw-train`'s options by name); m
         if not _is_num(v) or (lo is not None and not v > lo) or (lo is None and v < 0):
             raise ValueError(f"--{k.replace('_', '-')} must be a number {'> 0' if lo is not None else '>= 0'}, got {v!r}")
     if not 0 <= cfg['drw_start'] <= 1: raise ValueError(f"--drw-start must be in [0, 1], got {cfg['drw_start']!r}")
-    if cfg['precision'] not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"--precision must be fp32, bf16 or fp16, got {cfg['precision']!r}")
+    if cfg['precision'] not in ('fp32', 'bf16', 'fp16', 'auto'): raise ValueError(f"--precision must be fp32, bf16, fp16 or auto, got {cfg['precision']!r}")
     return cfg
 
 def _dls(cfg):
@@ -131,7 +132,8 @@ class Throughput(Callback):
 def _learner(cfg, dls, counts, verbose=False):
     "The method's learner for the settings `cfg` (as `train_run` builds it)"
     return make_learner(cfg['method'], dls, cifar_archs[cfg['arch']], alpha=cfg['alpha'], group=cfg['group'], beta=cfg['beta'],
-                        drw_start=cfg['drw_start'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=verbose)
+                        drw_start=cfg['drw_start'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=verbose,
+                        precision=cfg['precision'])
 
 
 # %% ../nbs/10_cli.ipynb #484e8936
@@ -143,10 +145,10 @@ def train_run(
     **cfg, # Settings: dataset, imbalance, rho, n_max, method, arch, epochs, bs, lr, wd, warmup, alpha, group, beta, drw_start, seed, heldout, n_heldout, n_valid, eval_every, threads, precision
 )->dict:
     "Train one run as `mfw-train` does and write its folder; returns the results"
+    if resume and cfg.get('precision') is None and (Path(out or '')/'config.json').exists(): # not given: the run's own
+        cfg['precision'] = json.loads((Path(out)/'config.json').read_text())['settings'].get('precision')
     cfg = check_config(cfg)
-    precision = cfg['precision']
-    if precision != 'fp32' and default_device().type != 'cuda':
-        raise ValueError(f"--precision {precision} needs a GPU (fastai's MixedPrecision autocasts on CUDA only); use fp32 on the CPU")
+    cfg['precision'] = precision = resolve_precision(cfg['precision'], default_device()) # 'auto' -> what runs here
     rank, world = rank_distrib(), max(num_distrib(), 1) # set by torchrun / accelerate launch
     main = rank == 0 # the one process that writes files
     if world > 1:
@@ -169,8 +171,6 @@ def train_run(
     dls = _dls(cfg)
     counts = class_counts(dls)
     learn = _learner(cfg, dls, counts, verbose=not quiet)
-    if precision == 'bf16': learn.to_bf16()
-    elif precision == 'fp16': learn.to_fp16()
     tp = Throughput()
     prog = TrainingProgress(n_per_class=200) if cfg['progress'] else None
     if prog is not None: learn.add_cb(prog)
@@ -304,9 +304,10 @@ def _parser():
     a('--n-valid', type=int, default=None, help="evaluate on only this many images per class (quick looks)")
     a('--eval-every', type=int, default=1, help="evaluate every k epochs (always after the last)")
     a('--threads', type=int, default=None, help="torch CPU threads")
-    a('--precision', default='fp32', choices=['fp32', 'bf16', 'fp16'],
-      help="arithmetic of training; mixed precision (bf16, fp16) needs a GPU and pays only for models larger than "
-           "CIFAR ResNets, whose steps are bound by kernel launches (bf16 was 15%% slower on an H100)")
+    a('--precision', default=None, choices=['fp32', 'bf16', 'fp16', 'auto'],
+      help="arithmetic of training (default: fp32; with --resume, the run's own). bf16: autocast, on the CPU only where "
+           "it is native (avx512_bf16/amx_bf16/Arm bf16; about 1.7x faster here); fp16: GPU only; auto: bf16 on such a "
+           "CPU, fp32 on a GPU (CIFAR ResNets' steps there are bound by kernel launches: bf16 was 15%% slower on an H100)")
     a('--progress', action='store_true', help="record training progress per class (accuracy, classification ratio, "
                                               "feature-gradient norm; 200 training images per class) into progress.csv/.png")
     a('--out', default=None, help="run folder (default: runs/<name of the run>)")

@@ -11,6 +11,7 @@ from fastai.vision.all import *
 from fastai.callback.channelslast import ChannelsLast
 from .models import cifar_archs
 from .callback.mfw import MFW
+from .callback.precision import CPUMixedPrecision, resolve_precision
 
 # %% auto #0
 __all__ = ['sgd_paper', 'mfw_learner']
@@ -71,6 +72,7 @@ def mfw_learner(
     lr:float=0.1, # Peak learning rate
     wd:float=2e-4, # Weight decay
     channels_last:bool=True, # Train in channels_last memory format
+    precision:str='fp32', # 'fp32', 'bf16' (autocast; on the CPU where it is native), 'fp16' (GPU) or 'auto'
     verbose:bool=True, # Let MFW say which β it chose
     **kwargs
 )->Learner:
@@ -83,6 +85,7 @@ def mfw_learner(
     if alpha is not None: cbs.append(MFW(alpha, group, module, beta, weights, counts, verbose))
     if channels_last: cbs.append(ChannelsLast())
     learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, wd=wd, cbs=cbs, **kwargs)
+    learn.to_precision(precision)
     store_attr('alpha,group,module,beta,weights', self=learn)
     learn.arch = getattr(arch, '__name__', str(arch))
     return learn

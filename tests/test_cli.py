@@ -52,7 +52,7 @@ def test_train_writes_run_folder_and_table(tmp_path):
     (['--n-max', '9000'], 'has only 5000 items but 9000 were asked for'),
     (['--alpha', '0'], '--alpha must be a number > 0'),
     (['--precision', 'fp8'], "invalid choice: 'fp8'"),
-    pytest.param(['--precision', 'bf16'], '--precision bf16 needs a GPU', marks=pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only refusal')),
+    pytest.param(['--precision', 'fp16'], 'fp16 mixed precision needs a GPU', marks=pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only refusal')),
 ])
 def test_bad_input_refused_before_training(tmp_path, args, msg):
     r = run('--epochs', '1', '--out', tmp_path/'x', *args, check=False)
