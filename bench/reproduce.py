@@ -169,9 +169,45 @@ def table(runs, suite_name, command):
     return '\n'.join(lines)
 
 
+TUNE = here/'results'/'tune' # mfw-tune's choices and its candidates' small files, kept in the repository
+TUNE_KEEP = ('config.json', 'results.json', 'status.json', 'heldout_preds.csv')
+
+def tune_suite(args):
+    "mfw-tune for every setting of the table (or --only one): alpha in {0.5, 1, 2, 5} on the held-out split, at the table's schedule"
+    import shutil
+    from mfw_fastai.tune import tune_mfw
+    settings = [s for s in suite('table') if s['method'] == 'mfw' and (args.only is None or args.only in (s['imbalance'], f"{s['imbalance']}{s['rho']:g}"))]
+    if not settings: raise SystemExit(f"--only {args.only} selects no setting of the table")
+    root = Path(args.runs_dir) if args.runs_dir else here/'runs'
+    for s in settings:
+        key = f"{s['imbalance']}{s['rho']:g}-e{args.epochs or s['epochs']}" + ('-tiny' if args.tiny else '')
+        out, rec = root/'tune'/key, TUNE/key
+        for c in (rec.iterdir() if rec.exists() else []): # candidates finished on an earlier day: reuse them
+            if c.is_dir() and not (out/c.name/'results.json').exists():
+                (out/c.name).mkdir(parents=True, exist_ok=True)
+                for f in TUNE_KEEP:
+                    if (c/f).exists(): shutil.copy2(c/f, out/c.name/f)
+        print(f"== mfw-tune {key}", flush=True)
+        cfg = dict(imbalance=s['imbalance'], rho=s['rho'], method='mfw', arch=s['arch'], epochs=args.epochs or s['epochs'],
+                   precision=args.precision or 'fp32')
+        if args.tiny: cfg.update(epochs=1, n_max=40, n_valid=10, rho=10)
+        res = tune_mfw(out, alphas=args.alphas, draws=args.draws, jobs=args.jobs or 2, **cfg)
+        if args.tiny: continue
+        rec.mkdir(parents=True, exist_ok=True)
+        for f in ('tuned.json', 'tune.md'): shutil.copy2(out/f, rec/f)
+        for c in out.iterdir():
+            if c.is_dir():
+                (rec/c.name).mkdir(exist_ok=True)
+                for f in TUNE_KEEP:
+                    if (c/f).exists(): shutil.copy2(c/f, rec/c.name/f)
+        print(f"saved {rec}", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table'])
+    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table', 'tune'])
+    p.add_argument('--alphas', type=float, nargs='+', default=[0.5, 1., 2., 5.], help="tune suite: candidate alphas")
+    p.add_argument('--draws', type=int, default=1, help="tune suite: held-out draws (seeds 0, 1, ...)")
     p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")
     p.add_argument('--jobs', type=int, default=None, help="trainings at a time (cpu suites: 2, one thread each)")
     p.add_argument('--part', default=None, help="i/n: run only trainings i, i+n, ... (1-based)")
@@ -188,6 +224,7 @@ def main():
     p.add_argument('--methods', nargs='+', default=None, help="only these methods (e.g. erm: the runs that need no tuned alpha)")
     p.add_argument('--runs-dir', default=None, help="where the run folders go (default bench/runs/<suite>); e.g. a folder outside the work tree")
     args = p.parse_args()
+    if args.suite == 'tune': return tune_suite(args)
     settings = suite(args.suite)
     names = lambda s: (s['imbalance'], f"{s['imbalance']}{s['rho']:g}") # what --only can name
     sel = lambda s: (args.only is None or args.only in names(s)) and (args.methods is None or s['method'] in args.methods)

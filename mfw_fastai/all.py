@@ -12,6 +12,7 @@ from fastai.vision.all import *
 from .data import *
 from .models import *
 from .callback.mfw import *
+from .callback.precision import *
 from .learner import *
 from .callback.drw import *
 from .metrics import *
@@ -21,5 +22,6 @@ from .methods import *
 from .losses import *
 from .distributed import *
 from .cli import * # train_run, load_run, evaluate_run, mfw_table, ...
+from .tune import * # tune_mfw, mfw_tune
 
 __all__ = [n for n in dir() if not n.startswith('_')] # everything above, for `import *`

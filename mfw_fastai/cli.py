@@ -25,14 +25,27 @@ import torch.distributed as dist
 import mfw_fastai.distributed # `learn.distributed()`
 
 # %% auto #0
-__all__ = ['paper_table1', 'default_alpha', 'run_name', 'machine_info', 'check_config', 'SkipValidation', 'RunStatus',
-           'Throughput', 'train_run', 'load_run', 'evaluate_run', 'format_results', 'mfw_train', 'collect_runs',
-           'runs_table', 'to_markdown', 'mfw_table']
+__all__ = ['paper_table1', 'read_tuned', 'default_alpha', 'run_name', 'machine_info', 'check_config', 'SkipValidation',
+           'RunStatus', 'Throughput', 'train_run', 'load_run', 'evaluate_run', 'format_results', 'mfw_train',
+           'collect_runs', 'runs_table', 'to_markdown', 'mfw_table']
 
 # %% ../nbs/10_cli.ipynb #ad88777b
 _defaults = dict(dataset='cifar10', imbalance='exp', rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
                  bs=128, lr=0.1, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, seed=0,
                  heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, precision='fp32')
+
+def read_tuned(spec:str, # 'tuned:FOLDER' or FOLDER: an `mfw-tune` output folder
+              )->dict:
+    "The choice `mfw-tune` wrote in FOLDER/tuned.json: alpha, group (and what it was tuned for)"
+    f = Path(spec[len('tuned:'):] if str(spec).startswith('tuned:') else spec)/'tuned.json'
+    if not f.exists(): raise FileNotFoundError(f"No tuned choice in {f.parent}: run mfw-tune with --out {f.parent} first (it writes tuned.json)")
+    return json.loads(f.read_text())
+
+def _alpha_arg(v:str):
+    "argparse type of --alpha: a number, or tuned:FOLDER"
+    if v.startswith('tuned:'): return v
+    try: return float(v)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a number or tuned:FOLDER (an mfw-tune output), got {v!r}") from None
 
 def default_alpha(imbalance:str, # Kind of imbalance: 'step' or 'exp' (long-tailed)
                  )->float:
@@ -128,6 +141,11 @@ class Throughput(Callback):
     @property
     def value(self): return self.n / self.t if self.t else None
 
+def _item_preds(learn, dl):
+    "One row per evaluated item: its label, the predicted class and the item's loss (what a paired bootstrap resamples)"
+    with learn.no_bar(): p, t, l = learn.get_preds(dl=dl, with_loss=True)
+    return pd.DataFrame({'target': t.numpy(), 'pred': p.argmax(1).numpy(), 'loss': l.float().numpy()})
+
 # %% ../nbs/10_cli.ipynb #82532720
 def _learner(cfg, dls, counts, verbose=False):
     "The method's learner for the settings `cfg` (as `train_run` builds it)"
@@ -145,6 +163,13 @@ def train_run(
     **cfg, # Settings: dataset, imbalance, rho, n_max, method, arch, epochs, bs, lr, wd, warmup, alpha, group, beta, drw_start, seed, heldout, n_heldout, n_valid, eval_every, threads, precision
 )->dict:
     "Train one run as `mfw-train` does and write its folder; returns the results"
+    tuned = None
+    if isinstance(cfg.get('alpha'), str): # tuned:FOLDER: the alpha (and group, if tuned) that mfw-tune chose
+        tuned = read_tuned(cfg['alpha']); cfg['alpha'] = tuned['alpha']
+        if tuned.get('group_tuned'): cfg['group'] = tuned['group']
+        other = {k: (tuned['settings'].get(k), cfg.get(k, _defaults.get(k))) for k in ('dataset', 'imbalance', 'rho', 'arch', 'epochs', 'method')
+                 if tuned['settings'].get(k) != cfg.get(k, _defaults.get(k))}
+        if other and not quiet: print(f"mfw-train: note: alpha tuned for other settings: {other} (tuned, this run)", file=sys.stderr)
     if resume and cfg.get('precision') is None and (Path(out or '')/'config.json').exists(): # not given: the run's own
         cfg['precision'] = json.loads((Path(out)/'config.json').read_text())['settings'].get('precision')
     cfg = check_config(cfg)
@@ -181,7 +206,8 @@ def train_run(
     info = {'settings': cfg, 'versions': {'mfw_fastai': mfw_fastai.__version__, 'fastai': fastai.__version__, 'torch': torch.__version__},
             'machine': machine_info(), 'precision': precision, 'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'command': ' '.join(sys.argv),
             'class_counts': counts, 'vocab': list(map(str, dls.vocab)), 'n_train': len(dls.train_ds), 'n_eval': len(dls.valid_ds),
-            'processes': world, 'backend': dist.get_backend() if world > 1 else None}
+            'processes': world, 'backend': dist.get_backend() if world > 1 else None,
+            'tuned_from': None if tuned is None else {k: tuned.get(k) for k in ('folder', 'alpha', 'group', 'criterion', 'stability')}}
     if main and not resume: _write_json(info, out/'config.json')
     def status(state, **kw):
         if main: _write_json({'state': state, 'epoch': getattr(learn, 'epoch', None), **kw}, out/'status.json')
@@ -199,6 +225,7 @@ def train_run(
             names = learn.recorder.metric_names[1:-1]
             hist = [dict(epoch=i, **{n: (float(v) if v is not None else None) for n, v in zip(names, vals)}) for i, vals in enumerate(learn.recorder.values)]
             with learn.no_bar(): rep = per_class_report(learn, dl=dls.valid, counts=counts) # every process a share, gathered
+            ho = _item_preds(learn, dls.valid) if cfg['heldout'] and world == 1 else None # for `mfw-tune`'s paired bootstrap
     except KeyboardInterrupt:
         status('interrupted', message='Interrupted; continue with --resume'); raise
     except Exception as e:
@@ -211,6 +238,7 @@ def train_run(
     tau = {type(c).__name__: float(c.tau_) for c in learn.cbs if getattr(c, 'tau_', None) is not None}
     if tau: res['tau'] = tau # chosen after training (τ-norm, post-hoc adjustment): `load_run` restores it
     _write_csv(rep, out/'per_class.csv'); _write_csv(pd.DataFrame(hist), out/'history.csv')
+    if ho is not None: _write_csv(ho, out/'heldout_preds.csv')
     if prog is not None and prog.records: _save_progress(prog, out)
     atomic_save(learn.model.state_dict(), out/'model.pth')
     _write_json(res, out/'results.json')
@@ -294,7 +322,8 @@ def _parser():
     a('--lr', type=float, default=0.1, help="peak learning rate")
     a('--wd', type=float, default=2e-4, help="weight decay (L2)")
     a('--warmup', type=float, default=5., help="epochs of linear learning-rate warm-up before cosine decay")
-    a('--alpha', type=float, default=None, help="MFW Beta(alpha, alpha) coefficient (default 5 for step, 1 otherwise)")
+    a('--alpha', type=_alpha_arg, default=None, help="MFW Beta(alpha, alpha) coefficient (default 5 for step, 1 otherwise), or "
+      "tuned:FOLDER for the one mfw-tune chose on the held-out split (and its group, if it tuned groups)")
     a('--group', type=int, default=2, help="MFW mixes after this group (0 input, 1 stem, 2.. residual stages)")
     a('--beta', type=float, default=None, help="softness of the MFW weight s(N) (default 2.0 long-tailed, 0.01 step)")
     a('--drw-start', type=float, default=0.8, help="fraction of training before DRW re-weighting starts")
