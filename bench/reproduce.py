@@ -12,7 +12,16 @@ Suites (run on purpose, never in CI):
              so the suite runs in time slices: `--only <data set> --minutes 8` trains for 8 minutes and stops the training
              in progress at its last finished epoch; the same command goes on from there (bench/gpu_suite.sh, one device
              call; bench/gpu_suite_dryrun.sh tries the whole round trip on the CPU).
+  table      the paper's Table 1 at CPU scale: CIFAR-10 long-tailed and step, rho in {10, 100, 200}, ERM / MFW / MFW + DRW,
+             ResNet-20, 30 epochs, seed 0 (seeds 0-2 at rho 100), alpha per setting from mfw-tune (the tune suite);
+             `--methods erm` runs the part that needs no alpha.
+  tune       mfw-tune for each setting of the table: alpha in {0.5, 1, 2, 5} on the balanced held-out split (3 images per
+             class), at the table's schedule; choices and candidates' results saved in bench/results/tune/<setting>/.
+  alpha-check  the TEST-set accuracy of each candidate alpha on long-tailed rho=100 (checks mfw-tune's choice; never feeds one).
+  drw-study  why MFW + DRW falls below MFW at this schedule (step rho=100): MFW on / off / alpha 1 in the re-weighted phase,
+             DRW from 60% or 90% of training, beside ERM + DRW, LDAM-DRW, MFW and ERM.
 
+    python bench/reproduce.py tune --precision bf16 && python bench/reproduce.py table --precision bf16   # Table 1 at CPU scale
     python bench/reproduce.py cpu
     python bench/reproduce.py gpu --only step10 --minutes 8 --n-valid 100 --device cuda   # one slice (bench/gpu_suite.sh)
     python bench/reproduce.py gpu --only step10 --n-valid 100 --full-test                 # here: the whole test set
@@ -22,7 +31,9 @@ Suites (run on purpose, never in CI):
     python bench/reproduce.py cpu --only exp --alpha 5 --jobs 1 --seeds 0 1   # with the alpha cpu-alpha chose on the held-out split
 
 Run again after a stop, it reuses the finished trainings and resumes the stopped ones from their last checkpoint
-(bit-identical to an uninterrupted run).
+(bit-identical to an uninterrupted run). Finished trainings' small files (no weights) are also copied to
+bench/results/runs/<name>/ and reused from there on any machine; `--runs-dir` puts the run folders (checkpoints) outside
+the work tree, e.g. `--runs-dir ~/mfw-bench-runs`, so that a stopped training resumes in a fresh checkout.
 
 Results: bench/results/reproduce-<suite>-<device>-<date>.json (key `runs`: method, kind, rho, arch, epochs, seed,
 accuracy, per_class_accuracy, seconds) and a Markdown table beside it.
@@ -55,11 +66,18 @@ def suite(name):
         return [dict(arch='resnet20', epochs=30, imbalance=k, rho=r, method=m, alpha='tuned' if m.startswith('mfw') else 1,
                      seeds=[0, 1, 2] if r == 100 else [0])
                 for m in ('erm', 'mfw', 'mfw-drw') for r in (100, 10, 200) for k in ('exp', 'step')]
+    if name == 'drw-study':
+        # why MFW + DRW falls below MFW at this schedule (step rho=100, alpha 5): MFW kept on / off / alpha 1 in the re-weighted
+        # phase, DRW from 60% and 90% of training, beside ERM + DRW, LDAM-DRW, MFW and ERM
+        base = dict(arch='resnet20', epochs=30, imbalance='step', rho=100, alpha=5)
+        return [dict(base, method=m, **kw) for m, kw in (('mfw', {}), ('mfw-drw', {}), ('mfw-drw', dict(drw_mfw_alpha=0)),
+                ('mfw-drw', dict(drw_mfw_alpha=1)), ('mfw-drw', dict(drw_start=0.6)), ('mfw-drw', dict(drw_start=0.9)),
+                ('drw', {}), ('ldam-drw', {}), ('erm', {}))]
     if name == 'alpha-check':
         # the TEST-set accuracy of every alpha mfw-tune chooses from, long-tailed rho=100 at the table's schedule: it checks
         # the tuner's choice and never feeds one
         return [dict(arch='resnet20', epochs=30, imbalance='exp', rho=100, method='mfw', alpha=a) for a in (0.5, 1, 2, 5)]
-    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha, gpu, table, tune or alpha-check")
+    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha, gpu, table, tune, alpha-check or drw-study")
 
 
 def args_of(s, tiny, threads, seed):
@@ -75,7 +93,8 @@ def args_of(s, tiny, threads, seed):
 
 def name_of(s, seed):
     p = s.get('precision', 'fp32')
-    return (f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']:g}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
+    drw = (f"-ds{s['drw_start']:g}" if s.get('drw_start', 0.8) != 0.8 else '') + (f"-dm{s['drw_mfw_alpha']:g}" if s.get('drw_mfw_alpha') is not None else '')
+    return (f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']:g}{drw}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
             + ('' if p == 'fp32' else f"-{p}"))
 
 
@@ -138,21 +157,31 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
                 epochs=1 if tiny else s['epochs'], seed=seed, alpha=s['alpha'], heldout=bool(s.get('heldout')),
                 accuracy=res['accuracy'], per_class_accuracy=res['per_class_accuracy'], few_shot=res['few_shot'],
                 seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d), how=how, precision=s.get('precision', 'fp32'),
+                drw_start=s.get('drw_start', 0.8), drw_mfw_alpha=s.get('drw_mfw_alpha'),
                 valid_loss=res['history'][-1]['valid_loss'] if res.get('history') else None,
                 n_valid=None if 'monitored_on' in res else sub)
+
+
+def label(r):
+    "The method, with its DRW variant when not the default"
+    m = r['method']
+    if m.endswith('drw') and r.get('drw_start', 0.8) != 0.8: m += f" (DRW from {100*r['drw_start']:.0f}%)"
+    a = r.get('drw_mfw_alpha')
+    if a is not None: m += ' (MFW off when re-weighting)' if a == 0 else f" (MFW alpha {a:g} when re-weighting)"
+    return m
 
 
 def _row(r, p):
     pc = r['per_class_accuracy']; half = len(pc) // 2
     alpha = f"{r['alpha']:g}" if r['method'].startswith('mfw') else '-' # 5, not 5.0
-    return (f"| {r['method']} | {r['kind']} | {r['rho']} | {r['arch']} | {r['epochs']} | {alpha} | {r['seed']} | {100*r['accuracy']:.1f} | "
+    return (f"| {label(r)} | {r['kind']} | {r['rho']} | {r['arch']} | {r['epochs']} | {alpha} | {r['seed']} | {100*r['accuracy']:.1f} | "
             f"{'-' if p is None else p} | {100*pc[0]:.1f} | {100*pc[-1]:.1f} | {100*sum(pc[half:])/len(pc[half:]):.1f} |")
 
 
 def mean_runs(runs):
     "One entry per setting with several seeds: accuracy and per-class accuracy averaged over its seeds"
     groups = {}
-    for r in runs: groups.setdefault((r['method'], r['kind'], r['rho'], r['arch'], r['epochs'], r['alpha'], r['heldout']), []).append(r)
+    for r in runs: groups.setdefault((label(r), r['kind'], r['rho'], r['arch'], r['epochs'], r['alpha'], r['heldout'], r.get('precision')), []).append(r)
     out = []
     for rs in groups.values():
         if len(rs) < 2: continue
@@ -209,7 +238,7 @@ def tune_suite(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table', 'tune', 'alpha-check'])
+    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table', 'tune', 'alpha-check', 'drw-study'])
     p.add_argument('--alphas', type=float, nargs='+', default=[0.5, 1., 2., 5.], help="tune suite: candidate alphas")
     p.add_argument('--draws', type=int, default=1, help="tune suite: held-out draws (seeds 0, 1, ...)")
     p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")

@@ -31,7 +31,7 @@ __all__ = ['paper_table1', 'read_tuned', 'default_alpha', 'run_name', 'machine_i
 
 # %% ../nbs/10_cli.ipynb #ad88777b
 _defaults = dict(dataset='cifar10', imbalance='exp', rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
-                 bs=128, lr=0.1, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, seed=0,
+                 bs=128, lr=0.1, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, drw_mfw_alpha=None, seed=0,
                  heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, precision='fp32')
 
 def read_tuned(spec:str, # 'tuned:FOLDER' or FOLDER: an `mfw-tune` output folder
@@ -57,6 +57,8 @@ def run_name(cfg:dict, # A run's settings, as `check_config` returns them
     "A folder name that says what the run is"
     ds = Path(cfg['dataset']).name if cfg['dataset'] not in ('cifar10', 'cifar100') else cfg['dataset']
     a = f"-a{cfg['alpha']:g}" if cfg['method'].startswith('mfw') else ''
+    if cfg['method'].endswith('drw') and cfg.get('drw_start', 0.8) != 0.8: a += f"-ds{cfg['drw_start']:g}"
+    if cfg.get('drw_mfw_alpha') is not None: a += f"-dm{cfg['drw_mfw_alpha']:g}"
     return f"{ds}-{cfg['imbalance']}{cfg['rho']:g}-{cfg['method']}{a}-{cfg['arch']}-e{cfg['epochs']}-s{cfg['seed']}"
 
 def _write_json(obj, fname):
@@ -96,6 +98,9 @@ def check_config(cfg:dict, # A run's settings (`mfw-train`'s options by name); m
         if not _is_num(v) or (lo is not None and not v > lo) or (lo is None and v < 0):
             raise ValueError(f"--{k.replace('_', '-')} must be a number {'> 0' if lo is not None else '>= 0'}, got {v!r}")
     if not 0 <= cfg['drw_start'] <= 1: raise ValueError(f"--drw-start must be in [0, 1], got {cfg['drw_start']!r}")
+    if cfg['drw_mfw_alpha'] is not None:
+        if not _is_num(cfg['drw_mfw_alpha']) or cfg['drw_mfw_alpha'] < 0: raise ValueError(f"--drw-mfw-alpha must be a number >= 0, got {cfg['drw_mfw_alpha']!r}")
+        if cfg['method'] != 'mfw-drw': raise ValueError(f"--drw-mfw-alpha sets MFW's alpha in the DRW phase of mfw-drw, not of {cfg['method']}")
     if cfg['precision'] not in ('fp32', 'bf16', 'fp16', 'auto'): raise ValueError(f"--precision must be fp32, bf16, fp16 or auto, got {cfg['precision']!r}")
     return cfg
 
@@ -150,7 +155,7 @@ def _item_preds(learn, dl):
 def _learner(cfg, dls, counts, verbose=False):
     "The method's learner for the settings `cfg` (as `train_run` builds it)"
     return make_learner(cfg['method'], dls, cifar_archs[cfg['arch']], alpha=cfg['alpha'], group=cfg['group'], beta=cfg['beta'],
-                        drw_start=cfg['drw_start'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=verbose,
+                        drw_start=cfg['drw_start'], drw_mfw_alpha=cfg['drw_mfw_alpha'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=verbose,
                         precision=cfg['precision'])
 
 
@@ -327,6 +332,7 @@ def _parser():
     a('--group', type=int, default=2, help="MFW mixes after this group (0 input, 1 stem, 2.. residual stages)")
     a('--beta', type=float, default=None, help="softness of the MFW weight s(N) (default 2.0 long-tailed, 0.01 step)")
     a('--drw-start', type=float, default=0.8, help="fraction of training before DRW re-weighting starts")
+    a('--drw-mfw-alpha', type=float, default=None, help="mfw-drw: MFW's alpha in the re-weighted phase (0: MFW off then; default: unchanged)")
     a('--seed', type=int, default=0, help="seed of the sub-sample, initialisation, augmentation and MFW")
     a('--heldout', action='store_true', help="evaluate on a balanced held-out split of the training set instead of the test set")
     a('--n-heldout', type=int, default=3, help="held-out images per class with --heldout")

@@ -52,9 +52,12 @@ class DRW(Callback):
         beta:float=0.9999, # Effective-number b
         counts:list=None, # Per-class training counts (default: read from the data)
         weights:list=None, # Explicit per-class weights instead of the effective-number rule
+        mfw_alpha:float=None, # MFW in the re-weighted phase: None keeps it as it is, 0 switches it off, > 0 sets its α
     ):
         if not 0 <= start <= 1: raise ValueError(f"start must be a fraction of training in [0, 1], got {start!r}")
-        store_attr(); self.orig = None
+        if mfw_alpha is not None and (not isinstance(mfw_alpha, (int, float)) or isinstance(mfw_alpha, bool) or not np.isfinite(mfw_alpha) or mfw_alpha < 0):
+            raise ValueError(f"mfw_alpha must be None, 0 (MFW off when re-weighting) or a number > 0, got {mfw_alpha!r}")
+        store_attr(); self.orig,self.mfw_state = None,None
 
     def switch_epoch(self, n_epoch:int)->int:
         "First re-weighted epoch of a run of `n_epoch` epochs"
@@ -68,10 +71,20 @@ class DRW(Callback):
             effective_number_weights(self.counts if self.counts is not None else class_counts(self.dls), self.beta)
         self.w = w.to(next(self.learn.model.parameters()).device)
         self.at = self.switch_epoch(self.n_epoch)
+        if self.mfw_alpha is not None and self._mfw() is None: raise ValueError("DRW(mfw_alpha=...) changes MFW in the re-weighted phase, but the learner has no MFW callback")
 
+    def _mfw(self): return next((c for c in self.learn.cbs if type(c).__name__ == 'MFW'), None)
     def before_train(self):
-        if self.epoch >= self.at: set_class_weight(self.learn.loss_func, self.w)
-    def after_train(self): set_class_weight(self.learn.loss_func, self.orig)
+        if self.epoch < self.at: return
+        set_class_weight(self.learn.loss_func, self.w)
+        if self.mfw_alpha is not None:
+            m = self._mfw(); self.mfw_state = (m, m.active, m.alpha)
+            if self.mfw_alpha == 0: m.active = False
+            else: m.set_alpha(self.mfw_alpha)
+    def after_train(self):
+        set_class_weight(self.learn.loss_func, self.orig)
+        if self.mfw_state is not None:
+            m, active, alpha = self.mfw_state; m.active = active; m.set_alpha(alpha); self.mfw_state = None
     def after_cancel_train(self): self.after_train()
     def after_fit(self): self.after_train()
     def after_cancel_fit(self): self.after_train()

@@ -92,6 +92,15 @@ class MFW(Callback):
         store_attr()
         self.handle,self.lam,self.perm,self.active = None,None,None,True
 
+    def set_alpha(self, alpha:float, # The new Beta(α, α) coefficient (> 0)
+                 ):
+        "Change α, also in the middle of a fit (DRW can set another α for its re-weighted phase)"
+        if not isinstance(alpha, (int, float, np.number)) or isinstance(alpha, bool) or not np.isfinite(alpha) or alpha <= 0:
+            raise ValueError(f"alpha must be a finite number > 0, got {alpha!r}")
+        self.alpha = alpha
+        if getattr(self, 'dist', None) is not None:
+            a = torch.tensor(float(alpha), device=self.dist.concentration1.device); self.dist = Beta(a, a)
+
     def before_fit(self): self.s = None
     def before_train(self):
         "Compute the class weights (once a fit) and hook the group's module for this training phase"
