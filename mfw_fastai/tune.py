@@ -176,7 +176,7 @@ def tune_markdown(res:dict, # What `tune_mfw` returns (the content of tuned.json
 def mfw_tune(argv:list=None, # Command-line arguments (default: `sys.argv[1:]`)
             ):
     "Entry point of `mfw-tune`"
-    p = argparse.ArgumentParser(prog='mfw-tune', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    p = argparse.ArgumentParser(prog='mfw-tune', formatter_class=argparse.ArgumentDefaultsHelpFormatter, allow_abbrev=False, # --alpha is not --alphas
         description="Choose MFW's alpha (and optionally the group) on a balanced held-out split of the training set, for a "
                     "data set, method and schedule. Writes OUT/tuned.json; train with it: mfw-train --alpha tuned:OUT ...",
         epilog="Every other option is mfw-train's (--dataset, --imbalance, --rho, --n-max, --method, --arch, --epochs, --bs, --lr, "
@@ -193,7 +193,7 @@ def mfw_tune(argv:list=None, # Command-line arguments (default: `sys.argv[1:]`)
     a('--quiet', action='store_true')
     args, rest = p.parse_known_args(argv)
     from mfw_fastai.cli import _parser
-    tp = _parser()
+    tp = _parser(); tp.allow_abbrev = False
     bad = [o for o in rest if o.startswith('--') and o.split('=')[0] in ('--alpha', '--heldout', '--n-heldout', '--out', '--resume', '--force', '--quick')]
     if bad: p.error(f"{', '.join(bad)}: set by mfw-tune itself (use --alphas / --n-heldout)")
     try: targs = tp.parse_args(rest)

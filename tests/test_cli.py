@@ -98,3 +98,18 @@ def test_sigkill_resume_equals_uninterrupted_and_same_seed_is_identical(tmp_path
     assert not (tmp_path/'c'/'results.json').exists()
     run(*args, '--out', tmp_path/'c', '--resume')
     assert _results(tmp_path/'c') == _results(tmp_path/'a')
+
+
+@pytest.mark.parametrize('cmd,msg', [
+    (['mfw-tune', '--out', 'X', '--method', 'erm'], 'must be an MFW method'),
+    (['mfw-tune', '--out', 'X', '--alpha', '3'], 'set by mfw-tune itself'),
+    (['mfw-tune', '--out', 'X', '--alphas', '1', '1'], 'alphas repeat a value'),
+    (['mfw-train', '--alpha', 'tuned:NOTHING', '--epochs', '1'], 'No tuned choice in'),
+    (['mfw-train', '--alpha', 'big'], 'must be a number or tuned:FOLDER'),
+    (['mfw-train', '--method', 'mfw', '--drw-mfw-alpha', '0'], '--drw-mfw-alpha sets MFW'),
+])
+def test_tune_and_tuned_alpha_refuse_bad_input(tmp_path, cmd, msg):
+    cmd = [str(tmp_path/c) if c in ('X', 'NOTHING') else c.replace('tuned:NOTHING', f"tuned:{tmp_path/'nothing'}") for c in cmd]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 2 and msg in r.stderr, r.stderr
+    assert not any(tmp_path.rglob('results.json'))
