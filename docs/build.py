@@ -132,6 +132,8 @@ def toctree(caption:str, pages:list)->str:
 def prepare(proc:Path, src:Path, extra:Path, base:str)->list:
     "Write the Sphinx sources (`src`) and the Markdown twins (`extra`) from the processed notebooks in `proc`"
     nbs = course_order([p for p in proc.glob('*.ipynb') if not p.name.startswith(('_', '.'))])
+    nested = [str(p.relative_to(proc)) for p in proc.glob('*/**/*.ipynb') if not any(q.startswith(('_', '.')) for q in p.relative_to(proc).parts)]
+    if nested: print(f"warning: notebooks in sub-folders are not in the site yet: {', '.join(nested)}", file=sys.stderr)
     if not any(p.stem == 'index' for p in nbs): sys.exit(f"No index.ipynb in {proc}: run nbdev-proc-nbs first")
     for d in (src, extra):
         if d.exists(): shutil.rmtree(d)
