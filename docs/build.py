@@ -25,7 +25,6 @@ def doc_url(root:Path=ROOT)->str:
 
 _re_directive = re.compile(r'^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$')
 _re_quarto_attrs = re.compile(r'\)\{target="_blank"[^}]*\}')
-_re_heading = re.compile(r'^(#{2,6}) +(.+?) *$', re.M)
 
 def front_matter(nb:dict)->dict:
     "The YAML front matter nbdev puts in the first raw cell (title, description, output-file), or {}"
@@ -48,13 +47,13 @@ def relink(text:str, base:str)->str:
     return _re_quarto_attrs.sub('){.source-link}', text)
 
 def anchor(heading:str)->str:
-    "The id nbdev's links use for a documented name: the heading text without markup, lower case (`#mfw_learner`)"
-    return re.sub(r'[`*]', '', heading).strip().lower()
+    "A heading's id as Quarto (pandoc) makes it, which nbdev's `page.html#name` links use: `Learner.fit_one` -> `learner.fit_one`"
+    s = re.sub(r'\s+', '-', re.sub(r'[`*]', '', heading).strip().lower())
+    return re.sub(r'[^\w.\-]', '', s).lstrip('0123456789-._') or 'section'
 
-def anchored(md:str)->str:
-    "show_doc markdown with an HTML anchor before each heading, so that nbdev's `page.html#name` links land on it"
-    md = re.sub(r'^\s*---\s*\n', '', md)  # Quarto's rule above each entry: a section may not begin with one in Sphinx
-    return _re_heading.sub(lambda m: f'<a id="{anchor(m.group(2))}"></a>\n\n{m.group(1)} {m.group(2)}', md)
+def show_doc_md(md:str)->str:
+    "show_doc's markdown as a part of the page: without the rule Quarto draws above each entry (no section may start with one)"
+    return re.sub(r'^\s*---\s*\n', '', md)
 
 def directives(src:str)->tuple[dict, str]:
     "Quarto cell options (`#| key: value` lines at the top) and the source without them"
@@ -84,7 +83,7 @@ def convert(nb:dict, base:str)->list:
         if d.get('output') == 'asis':  # show_doc: its markdown is part of the page
             for k, o in enumerate(c.get('outputs', [])):
                 md = o.get('data', {}).get('text/markdown')
-                if md: cells.append(_md_cell(anchored(relink(''.join(md), base)), f"{c['id']}-{k}"))
+                if md: cells.append(_md_cell(show_doc_md(relink(''.join(md), base)), f"{c['id']}-{k}"))
             continue
         tags = (['remove-input'] if d.get('echo') == 'false' else []) + (['remove-output'] if d.get('output') == 'false' else [])
         c['source'] = src.strip('\n')

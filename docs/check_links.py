@@ -2,7 +2,7 @@
 
 For each `*.html` under the site folder, every `href`/`src` (links, scripts, stylesheets, images, and the `srcset`
 candidates) that is not an outside address must name a file that exists in the site (a folder means its `index.html`),
-and an `#anchor` must be an `id` (or `<a name>`) in the page it names. Scripts, stylesheets and images must come from the
+and an `#anchor` must be an `id` (or `<a name>`) in the page it names, an id only once. Scripts, stylesheets and images must come from the
 site itself, not from another host, so that the site works offline; links (`<a href>`) to other sites are allowed and
 not followed. Exits 1 with one line per broken reference.
 
@@ -19,9 +19,10 @@ _ext_ok = {'a', 'area'}  # elements that may point outside (a reader follows the
 class _Page(HTMLParser):
     "The ids of one page and its references: (tag, attribute, value, rel, line)"
     def __init__(self):
-        super().__init__(convert_charrefs=True); self.ids, self.refs = set(), []
+        super().__init__(convert_charrefs=True); self.ids, self.refs, self.dup_ids = set(), [], []
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if a.get('id') in self.ids: self.dup_ids.append((a['id'], self.getpos()[0]))
         for k in ('id', 'name') if tag in ('a', 'map') else ('id',):
             if a.get(k): self.ids.add(a[k])
         for k in ('href', 'src'):
@@ -46,6 +47,7 @@ def check(site:Path)->list:
     errs = []
     for page, info in pages.items():
         rel = page.relative_to(site)
+        errs += [f"{rel}:{line}: id {i!r} is used twice (which one does #{i} mean?)" for i, line in info.dup_ids]
         for tag, attr, val, linkrel, line in info.refs:
             val = val.strip(); u = urlsplit(val)
             where = f"{rel}:{line}: <{tag} {attr}=\"{val}\">"

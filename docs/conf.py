@@ -1,6 +1,8 @@
 "Sphinx settings of the documentation site (built by docs/build.py from nbdev's processed notebooks)."
-import importlib.util, shutil, tomllib
+import importlib.util, shutil, sys, tomllib
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))  # build.py, for the heading ids
 
 _root = Path(__file__).resolve().parents[1]
 _proj = tomllib.loads((_root/'pyproject.toml').read_text())['project']
@@ -22,7 +24,9 @@ myst_enable_extensions = ['dollarmath', 'amsmath', 'attrs_inline', 'attrs_block'
 # nbdev's links are plain relative URLs (`losses.html#focalloss`) to pages and ids this build makes; keep them as they
 # are (the link check, docs/check_links.py, verifies every one) rather than resolving them as Sphinx references.
 myst_all_links_external = True
-myst_heading_anchors = 3
+# Heading ids as Quarto makes them (`learner.fit_warmup_cosine`, `focal-loss`), which nbdev's links use
+myst_heading_slug_func = "build.anchor"  # (by name: a function cannot be cached)
+myst_heading_anchors = 6
 suppress_warnings = ['myst.header']  # show_doc's `###` headings may follow the page title directly
 
 html_theme = 'furo'

@@ -77,13 +77,13 @@ def test_link_checker(tmp_path):
         'index.html': '<a href="a.html#nope">1</a> <a href="gone.html">2</a> <a href="#nowhere">3</a>\n'
                       '<script src="https://cdn.example.org/mathjax.js"></script> <img src="missing.png">'
                       '<link rel="stylesheet" href="//fonts.example.org/x.css"> <a href="../../etc/passwd">4</a>',
-        'a.html': '<h2 id="x">x</h2>'})
+        'a.html': '<h2 id="x">x</h2> <span id="x"></span>'})
     errs = check_links.check(bad)
     for what in ["no id 'nope' in a.html", 'no such file gone.html', "no id 'nowhere' on this page",
                  'mathjax.js">: loaded from another host', 'no such file missing.png', 'x.css">: loaded from another host',
-                 'points outside the site']:
+                 'points outside the site', "a.html:1: id 'x' is used twice"]:
         assert any(what in e for e in errs), (what, errs)
-    assert len(errs) == 7, errs
+    assert len(errs) == 8, errs
     assert 'no index.html' in check_links.check(tmp_path/'empty')[0]
 
 
@@ -94,7 +94,8 @@ def test_build_conversions():
     assert build.relink('[source](https://github.com/x.py#L3){target="_blank" style="float:right"}', base) == \
         '[source](https://github.com/x.py#L3){.source-link}'
     assert build.anchor('`Learner.fit_warmup_cosine`') == 'learner.fit_warmup_cosine'
-    assert build.anchored('---\n\n### MFW\n\ntext') == '<a id="mfw"></a>\n\n### MFW\n\ntext'
+    assert build.anchor('The τ-normalisation, step 2!') == 'the-τ-normalisation-step-2'
+    assert build.show_doc_md('---\n\n### MFW\n\ntext') == '### MFW\n\ntext'
     assert build.directives('#| echo: false\n#| output: asis\nshow_doc(f)') == ({'echo': 'false', 'output': 'asis'}, 'show_doc(f)')
     assert build.page_name(Path('02_callback.mfw.ipynb'), {}) == 'callback.mfw'
     assert build.page_name(Path('x.ipynb'), {'output-file': 'tutorial.imbalance.html'}) == 'tutorial.imbalance'
@@ -120,6 +121,6 @@ def test_build_converts_a_processed_notebook():
     assert [c['cell_type'] for c in cells] == ['markdown', 'markdown', 'markdown', 'code']
     assert src(cells[0]) == '# Losses\n\n{.description}\nSome `losses`.'
     assert src(cells[1]) == 'See [`MFW`](callback.mfw.html#mfw).'
-    assert src(cells[2]).startswith('<a id="focalloss"></a>\n\n### FocalLoss') and 'Focusing exponent' in src(cells[2])
+    assert src(cells[2]).startswith('### FocalLoss') and 'Focusing exponent' in src(cells[2])
     assert cells[3]['metadata'] == {'tags': ['remove-input']} and src(cells[3]) == 'plot()'
     assert len({c['id'] for c in cells}) == len(cells)
