@@ -20,6 +20,9 @@ from .analysis import *
 from .callback.checkpoint import *
 from .methods import *
 from .losses import *
+from .posthoc import *
+from .callback.mixing import *
+from .baselines import * # registers the baselines in `methods`
 from .distributed import *
 from .cli import * # train_run, load_run, evaluate_run, mfw_table, ...
 from .tune import * # tune_mfw, mfw_tune

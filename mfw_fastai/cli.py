@@ -16,7 +16,7 @@ from .data import cifar_imbalanced_dls, folder_items, imbalanced_dls, class_coun
 from .models import cifar_archs
 from .metrics import imbalance_metrics, per_class_report, summarize
 from .methods import methods, make_learner
-import mfw_fastai.losses # registers the baselines
+import mfw_fastai.baselines # registers the baselines
 from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, atomic_save
 from .callback.precision import resolve_precision
 from .learner import fit_warmup_cosine

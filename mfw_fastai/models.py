@@ -12,7 +12,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110', 'cifar_archs', 'ShortcutA', 'BasicBlock', 'CifarResNet',
-           'ResNet18Small', 'resnet18_small', 'resnet_groups', 'unwrap', 'get_module', 'group_module']
+           'ResNet18Small', 'resnet18_small', 'resnet_groups', 'unwrap', 'get_module', 'group_module', 'NormedLinear',
+           'to_normed_head']
 
 # %% ../nbs/01_models.ipynb #c85b901a
 class ShortcutA(nn.Module):
@@ -141,3 +142,28 @@ def group_module(model:nn.Module, # A ResNet-like model
         names = ', '.join(f"{i}: {n or 'input'}" for i, n in enumerate(gs))
         raise ValueError(f"group must be one of 0..{len(gs)-1} for this model ({names}), got {group!r}")
     return gs[group]
+
+# %% ../nbs/01_models.ipynb #dccb309a
+class NormedLinear(nn.Module):
+    "Cosine classifier: the normalised feature times each class's normalised weight vector"
+    def __init__(self,
+        ni:int, # Input features
+        nf:int, # Classes
+    ):
+        super().__init__(); self.in_features,self.out_features = ni,nf
+        self.weight = nn.Parameter(torch.empty(nf, ni).uniform_(-1, 1).renorm_(2, 0, 1e-5).mul_(1e5))
+    def forward(self, x): return F.normalize(x, dim=1) @ F.normalize(self.weight, dim=1).t()
+
+def _last_linear_name(model:nn.Module)->str:
+    names = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
+    if not names: raise ValueError(f"{type(model).__name__} has no nn.Linear classifier")
+    return names[-1]
+
+def to_normed_head(
+    model:nn.Module, # A classifier whose last `nn.Linear` is its output layer
+)->nn.Module:
+    "Replace `model`'s last `nn.Linear` by a `NormedLinear` of the same shape, in place; returns `model`"
+    name = _last_linear_name(model); lin = get_module(model, name)
+    parent, _, attr = name.rpartition('.')
+    setattr(model.get_submodule(parent), attr, NormedLinear(lin.in_features, lin.out_features).to(lin.weight.device))
+    return model
