@@ -23,6 +23,8 @@ def _is_whole(v)->bool:
     "True for an int (not a bool), or a float with no fractional part"
     return not isinstance(v, bool) and (isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and np.isfinite(v) and v == int(v)))
 
+_max_classes = 1_000_000 # a bound that no image data set reaches (ImageNet-21k: 21,841), so a typo cannot exhaust memory
+
 def imbalance_counts(
     n_max:int, # Images in the largest class (5,000 for CIFAR-10, 500 for CIFAR-100)
     n_classes:int, # Number of classes
@@ -34,6 +36,7 @@ def imbalance_counts(
     if not _is_whole(n_classes) or n_classes < 1: raise ValueError(f"n_classes must be a positive whole number, got {n_classes!r}")
     if not _is_whole(n_max) or n_max < 1: raise ValueError(f"n_max must be a positive whole number of images, got {n_max!r}")
     n_max,n_classes = int(n_max),int(n_classes)
+    if n_classes > _max_classes: raise ValueError(f"n_classes={n_classes} is more classes than any image data set has (at most {_max_classes:,})")
     if kind == 'none': return [n_max]*n_classes
     if isinstance(rho, bool) or not (isinstance(rho, (int,float,np.number)) and np.isfinite(rho)) or rho < 1:
         raise ValueError(f"rho must be a finite number >= 1 (N_max / N_min), got {rho!r}")
