@@ -13,6 +13,7 @@ from .data import *
 from .models import *
 from .callback.mfw import *
 from .learner import *
+from .callback.compile import *
 from .callback.drw import *
 from .metrics import *
 from .analysis import *
@@ -20,6 +21,7 @@ from .callback.checkpoint import *
 from .methods import *
 from .losses import *
 from .distributed import *
+from .jobs import * # run_jobs, auto_jobs
 from .cli import * # train_run, load_run, evaluate_run, mfw_table, ...
 
 __all__ = [n for n in dir() if not n.startswith('_')] # everything above, for `import *`
