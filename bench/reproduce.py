@@ -45,6 +45,7 @@ from pathlib import Path
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here.parent))
 from mfw_fastai.cli import paper_table1  # noqa: E402
+from mfw_fastai.jobs import run_cmd, stop_all, auto_jobs  # noqa: E402
 
 
 def suite(name):
@@ -119,8 +120,6 @@ def _status(d):
     st = d/'status.json'
     return json.loads(st.read_text()) if st.exists() else {}
 
-def _default_sigint(): signal.signal(signal.SIGINT, signal.SIG_DFL) # a background job's children would ignore it
-
 def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=False):
     """Train one setting with mfw-train; a finished run folder is reused, a stopped one resumed from its checkpoint.
     At `deadline` (time.time()) a training is stopped like Ctrl-C (its checkpoint is the last finished epoch) and None returned."""
@@ -132,17 +131,13 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
     if how != 'reused':
         if deadline is not None and t >= deadline: return None
         cmd = [sys.executable, '-m', 'mfw_fastai', *(a if how == 'trained' else [o for o in a if o != '--force'] + ['--resume']), '--out', str(d)]
-        pr = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
-        try: _, err = pr.communicate(timeout=None if deadline is None else max(deadline - time.time(), 1))
-        except subprocess.TimeoutExpired:
-            pr.send_signal(signal.SIGINT)
-            try: pr.communicate(timeout=120)
-            except subprocess.TimeoutExpired: pr.kill(); pr.communicate()
+        r = run_cmd(cmd, out=out/'logs'/f"{d.name}.out", deadline=deadline) # stopped like Ctrl-C at the deadline
+        if r.state in ('stopped', 'not started'):
             ep = _status(d).get('epoch')
             print(f"  {name_of(s, seed)}: stopped at the time limit {'before training' if ep is None else f'in epoch {ep + 1}'} "
                   f"({how}, {time.time()-t:.0f} s); the same command resumes it from its last finished epoch", flush=True)
             return None
-        if pr.returncode: raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+        if r.state == 'failed': raise RuntimeError(f"{' '.join(cmd)} failed (log {r.err}):\n{r.err_tail()}")
         if not tiny and d.parent != RECORD: record(d)
     res = json.loads((d/'results.json').read_text())
     sub = json.loads((d/'config.json').read_text())['settings'].get('n_valid')
@@ -242,7 +237,8 @@ def main():
     p.add_argument('--alphas', type=float, nargs='+', default=[0.5, 1., 2., 5.], help="tune suite: candidate alphas")
     p.add_argument('--draws', type=int, default=1, help="tune suite: held-out draws (seeds 0, 1, ...)")
     p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")
-    p.add_argument('--jobs', type=int, default=None, help="trainings at a time (cpu suites: 2, one thread each)")
+    p.add_argument('--jobs', default=None, type=lambda v: v if v == 'auto' else int(v),
+                   help="trainings at a time: a number, or auto (mfw_fastai.jobs.auto_jobs: from the cores, and the free memory on a GPU); default 2 for cpu suites (one thread each), else 1")
     p.add_argument('--part', default=None, help="i/n: run only trainings i, i+n, ... (1-based)")
     p.add_argument('--seeds', type=int, nargs='+', default=[0], help="one training per setting and seed; several seeds add a mean row")
     p.add_argument('--epochs', type=int, default=None, help="train this many epochs instead of the suite's (e.g. a longer cpu schedule)")
@@ -277,7 +273,7 @@ def main():
             r['alpha'] = a
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
-    jobs = args.jobs or (2 if args.suite.startswith('cpu') else 1)
+    jobs = auto_jobs(args.device) if args.jobs == 'auto' else args.jobs or (2 if args.suite.startswith('cpu') else 1)
     threads = 1 if jobs > 1 else None
     tag = f"{args.suite}{'-tiny' if args.tiny else ''}{'-part' + args.part.replace('/', 'of') if args.part else ''}"
     out = Path(args.runs_dir)/tag if args.runs_dir else here/'runs'/tag  # keyed by setting and seed: other selections of the same suite reuse these folders
@@ -329,7 +325,9 @@ def main():
         r = one(runs_all[i][0], out, args.tiny, threads, runs_all[i][1], deadline, args.n_valid, args.full_test)
         if r is None: return
         with lock: runs[i] = r; save()
-    with ThreadPoolExecutor(jobs) as ex: list(ex.map(job, range(len(runs_all))))
+    with ThreadPoolExecutor(jobs) as ex:
+        try: list(ex.map(job, range(len(runs_all))))
+        except KeyboardInterrupt: stop_all(); raise # each training stops at its last finished epoch
     print(save()); print(f"saved {stem}.json/.md")
 
 

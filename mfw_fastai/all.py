@@ -14,6 +14,7 @@ from .models import *
 from .callback.mfw import *
 from .callback.precision import *
 from .learner import *
+from .callback.compile import *
 from .callback.drw import *
 from .metrics import *
 from .analysis import *
@@ -24,6 +25,7 @@ from .posthoc import *
 from .callback.mixing import *
 from .baselines import * # registers the baselines in `methods`
 from .distributed import *
+from .jobs import * # run_jobs, auto_jobs
 from .cli import * # train_run, load_run, evaluate_run, mfw_table, ...
 from .tune import * # tune_mfw, mfw_tune
 

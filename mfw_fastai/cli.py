@@ -32,7 +32,7 @@ __all__ = ['paper_table1', 'read_tuned', 'default_alpha', 'run_name', 'machine_i
 # %% ../nbs/10_cli.ipynb #ad88777b
 _defaults = dict(dataset='cifar10', imbalance='exp', rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
                  bs=128, lr=0.1, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, drw_mfw_alpha=None, seed=0,
-                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, precision='fp32')
+                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, precision='fp32', compile=False)
 
 def read_tuned(spec:str, # 'tuned:FOLDER' or FOLDER: an `mfw-tune` output folder
               )->dict:
@@ -156,8 +156,7 @@ def _learner(cfg, dls, counts, verbose=False):
     "The method's learner for the settings `cfg` (as `train_run` builds it)"
     return make_learner(cfg['method'], dls, cifar_archs[cfg['arch']], alpha=cfg['alpha'], group=cfg['group'], beta=cfg['beta'],
                         drw_start=cfg['drw_start'], drw_mfw_alpha=cfg['drw_mfw_alpha'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=verbose,
-                        precision=cfg['precision'])
-
+                        precision=cfg['precision'], compile=cfg['compile'])
 
 # %% ../nbs/10_cli.ipynb #484e8936
 def train_run(
@@ -165,7 +164,7 @@ def train_run(
     force:bool=False, # Overwrite an existing run folder
     resume:bool=False, # Continue the run in `out` from its last checkpoint
     quiet:bool=False, # No progress bars or tables
-    **cfg, # Settings: dataset, imbalance, rho, n_max, method, arch, epochs, bs, lr, wd, warmup, alpha, group, beta, drw_start, seed, heldout, n_heldout, n_valid, eval_every, threads, precision
+    **cfg, # Settings: dataset, imbalance, rho, n_max, method, arch, epochs, bs, lr, wd, warmup, alpha, group, beta, drw_start, seed, heldout, n_heldout, n_valid, eval_every, threads, precision, compile
 )->dict:
     "Train one run as `mfw-train` does and write its folder; returns the results"
     tuned = None
@@ -343,6 +342,8 @@ def _parser():
       help="arithmetic of training (default: fp32; with --resume, the run's own). bf16: autocast, on the CPU only where "
            "it is native (avx512_bf16/amx_bf16/Arm bf16; about 1.7x faster here); fp16: GPU only; auto: bf16 on such a "
            "CPU, fp32 on a GPU (CIFAR ResNets' steps there are bound by kernel launches: bf16 was 15%% slower on an H100)")
+    a('--compile', action='store_true', help="train each batch as one compiled step (torch.compile; CUDA graphs on a GPU, where "
+                                             "it pays; methods that mix labels refuse it)")
     a('--progress', action='store_true', help="record training progress per class (accuracy, classification ratio, "
                                               "feature-gradient norm; 200 training images per class) into progress.csv/.png")
     a('--out', default=None, help="run folder (default: runs/<name of the run>)")

@@ -12,6 +12,7 @@ from fastai.callback.channelslast import ChannelsLast
 from .models import cifar_archs
 from .callback.mfw import MFW
 from .callback.precision import CPUMixedPrecision, resolve_precision
+from .callback.compile import CompiledStep, check_compilable
 
 # %% auto #0
 __all__ = ['sgd_paper', 'mfw_learner']
@@ -74,6 +75,7 @@ def mfw_learner(
     channels_last:bool=True, # Train in channels_last memory format
     precision:str='fp32', # 'fp32', 'bf16' (autocast; on the CPU where it is native), 'fp16' (GPU) or 'auto'
     verbose:bool=True, # Let MFW say which β it chose
+    compile:bool=False, # Train each batch as one compiled step (`CompiledStep`: torch.compile, CUDA graphs on a GPU)
     **kwargs
 )->Learner:
     "A `Learner` with the paper's recipe (SGD 0.9, wd 2e-4, cross-entropy) and Major Feature Weakening"
@@ -84,8 +86,10 @@ def mfw_learner(
     cbs = L(kwargs.pop('cbs', None))
     if alpha is not None: cbs.append(MFW(alpha, group, module, beta, weights, counts, verbose))
     if channels_last: cbs.append(ChannelsLast())
+    if compile: cbs.append(CompiledStep())
     learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, wd=wd, cbs=cbs, **kwargs)
     learn.to_precision(precision)
+    if compile: check_compilable(learn) # a method that cannot run compiled says so now, not at its first batch
     store_attr('alpha,group,module,beta,weights', self=learn)
     learn.arch = getattr(arch, '__name__', str(arch))
     return learn

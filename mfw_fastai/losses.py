@@ -17,8 +17,8 @@ __all__ = ['FocalLoss', 'ClassBalancedCE', 'LDAMLoss', 'CDTLoss', 'LogitAdjusted
 # %% ../nbs/08a_losses.ipynb #7c2ac304
 def _plain(pred, targ):
     "Scores as a float (batch, classes) tensor and targets as a long vector, fastai tensor subclasses removed"
-    pred = pred.as_subclass(Tensor) if isinstance(pred, Tensor) else torch.as_tensor(pred)
-    targ = targ.as_subclass(Tensor) if isinstance(targ, Tensor) else torch.as_tensor(targ)
+    pred = (pred if type(pred) is Tensor else pred.as_subclass(Tensor)) if isinstance(pred, Tensor) else torch.as_tensor(pred)
+    targ = (targ if type(targ) is Tensor else targ.as_subclass(Tensor)) if isinstance(targ, Tensor) else torch.as_tensor(targ)
     return pred.float().view(-1, pred.shape[-1]), targ.view(-1).long()
 
 def _pos_counts(counts)->Tensor:

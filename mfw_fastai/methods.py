@@ -38,7 +38,7 @@ def _mfw(dls, arch, **kw): return mfw_learner(dls, arch, **_mfw_kw(kw), **_commo
 def _mfw_drw(dls, arch, **kw): return mfw_learner(dls, arch, cbs=[DRW(start=kw.get('drw_start', 0.8), mfw_alpha=kw.get('drw_mfw_alpha'))], **_mfw_kw(kw), **_common(kw))
 
 def _mfw_kw(kw): return {k: kw[k] for k in ('alpha', 'group', 'beta') if kw.get(k) is not None}
-def _common(kw): return {k: kw[k] for k in ('lr', 'wd', 'metrics', 'channels_last', 'verbose', 'path', 'precision') if k in kw}
+def _common(kw): return {k: kw[k] for k in ('lr', 'wd', 'metrics', 'channels_last', 'verbose', 'path', 'precision', 'compile') if k in kw}
 
 def make_learner(method:str, # A name in `methods`
                  dls:DataLoaders, # The data
