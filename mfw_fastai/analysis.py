@@ -80,7 +80,7 @@ class TrainingProgress(Callback):
         p, y = self.learn.to_detach(self.learn.pred).argmax(-1), self.learn.to_detach(self.learn.yb[0]) # all processes' batches
         self.vh += torch.bincount(y[p == y], minlength=self.c); self.vt += torch.bincount(y, minlength=self.c)
 
-    def before_epoch(self): self.trained = False # `get_preds` also sends the epoch events: record only after training
+    def before_epoch(self): self.trained,self.vt = False,None # `get_preds` also sends the epoch events: record only after training; no test accuracy for an epoch without validation
     def after_train(self): self.trained = True
     def after_epoch(self):
         if not self.trained or ((self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch): return

@@ -113,16 +113,27 @@ def _dls(cfg):
 # %% ../nbs/10_cli.ipynb #226f5ca5
 class SkipValidation(Callback):
     "Validate only every `every` epochs and after the last one (saves time on small training sets)"
-    order = -10 # before the other callbacks see the validation loader
+    order = -10 # before the other callbacks see the validation phase
     def __init__(self, every:int=1, # Validate after every `every`-th epoch (and always after the last)
-                ): self.every,self.trained = every,False
-    def before_epoch(self): self.trained = False # `get_preds` also sends before_fit/before_epoch: only skip after real training
+                ): self.every,self.trained,self.skipped = every,False,False
+    def before_epoch(self): self.trained,self.skipped = False,False # `get_preds` also sends before_fit/before_epoch: only skip after real training
     def after_train(self): self.trained = True
     def before_validate(self):
-        "On skipped epochs, validate on an empty loader: no batches, metrics logged as None"
+        "On skipped epochs, cancel the validation phase: no loader, no progress bar, no metric runs"
         if self.trained and (self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch:
-            dl = self.learn.dl.new(); dl.n = 0; dl.get_idxs = lambda: []
-            self.learn.dl = dl
+            self.skipped = True
+            raise CancelValidException()
+    def after_epoch(self):
+        "A skipped epoch keeps the table's width: `None` in `recorder.values`, blank cells in the printed table"
+        rec = getattr(self.learn, 'recorder', None)
+        if not self.skipped or rec is None: return
+        if rec.valid_metrics: rec.log += [None] * (1 + len(rec.metrics)) # the validation loss and every metric
+        if not getattr(self, 'orig_logger', None):
+            self.orig_logger = self.learn.logger
+            self.learn.logger = lambda log: self.orig_logger(L(log).map(lambda v: '' if v is None else v))
+    def after_fit(self):
+        if getattr(self, 'orig_logger', None): self.learn.logger,self.orig_logger = self.orig_logger,None
+    after_cancel_fit = after_fit
 
 class RunStatus(Callback):
     "Rewrite the run's status after each training epoch (epochs done, seconds), so a long run can be followed from outside"
