@@ -34,6 +34,7 @@ def throughput(args, out, deadline):
     cmd = [sys.executable, str(here/'throughput.py'), '--device', args.device, '--kind', 'exp', '--n-batches', str(args.nb),
            '--repeats', str(args.repeats), '--workers', '4', '--rows', *rows, '--concurrent', args.concurrent, '--out', str(out/'throughput.json')]
     if args.tiny: cmd += ['--bs', '32', '--rho', '10', '--n-max', '40'] # the carried tiny subset
+    if args.device == 'cpu': cmd += ['--threads', '1'] # as each concurrent process has (dry runs)
     print(f"== throughput ({time.strftime('%H:%M:%S')}): {' '.join(cmd[1:])}", flush=True)
     r = run_cmd(cmd, out=out/'throughput.log', err=out/'throughput.err', deadline=deadline, stop_grace=10)
     print((out/'throughput.log').read_text()[-2500:], flush=True)
@@ -50,7 +51,7 @@ def settings(args):
 def train(args, out, deadline):
     "Step 2: the data set's trainings, all at once, until `deadline`; finished ones are skipped, stopped ones resumed"
     runs = here/'runs'/('gpu-tiny' if args.tiny else 'gpu')
-    cmds, names = [], []
+    cmds, names, how = [], [], {}
     for s in settings(args):
         d = runs/reproduce.name_of(s, 0)
         st = reproduce._status(d)
@@ -59,6 +60,9 @@ def train(args, out, deadline):
         if args.tiny: a = a[:a.index('--epochs') + 1] + [str(args.epochs or 1)] + a[a.index('--epochs') + 2:] # dry run: --epochs holds
         resume = (d/'checkpoint.pth').exists()
         a = [o for o in a if o != '--force'] + ['--resume'] if resume else a
+        done = st.get('epochs_done', st.get('epoch')) # an interrupted run's status names the epoch it was in: the ones before it are done
+        how[d] = f"resumed after {done} finished epochs" if resume else 'trained from the start'
+        print(f"  {d.name}: {how[d]}", flush=True)
         cmds.append([sys.executable, '-m', 'mfw_fastai', *a, '--out', str(d)]); names.append(d)
     n = args.jobs if args.jobs != 'auto' else auto_jobs(args.device, threads=1)
     n = max(1, min(int(n), len(cmds) or 1))
@@ -72,10 +76,11 @@ def train(args, out, deadline):
         d = runs/reproduce.name_of(s, 0); st = reproduce._status(d)
         res = json.loads((d/'results.json').read_text()) if (d/'results.json').exists() else {}
         r = next((r for r, nm in zip(rs, names) if nm == d), None)
-        prog.append(dict(run=d.name, method=s['method'], epochs=s['epochs'], state=st.get('state'), epochs_done=st.get('epochs_done'),
+        prog.append(dict(run=d.name, method=s['method'], epochs=s['epochs'], how=how.get(d, 'complete before this call'), state=st.get('state'),
+                         epochs_done=st.get('epochs_done', st.get('epoch')),
                          seconds=st.get('seconds'), accuracy=res.get('accuracy'), images_per_second=res.get('images_per_second'),
                          job=None if r is None else r.state, error=r.err_tail(2000) if r is not None and r.state == 'failed' else None))
-        print(f"  {d.name}: {st.get('state')}, {st.get('epochs_done')} of {s['epochs']} epochs" +
+        print(f"  {d.name}: {st.get('state')}, {st.get('epochs_done', st.get('epoch'))} of {s['epochs']} epochs" +
               (f", accuracy {100*res['accuracy']:.1f}% (on {args.n_valid} test images per class)" if res else ''), flush=True)
     (out/'progress.json').write_text(json.dumps(dict(setting=args.setting, compile=args.compile, jobs=n, wall_seconds=time.time() - t,
                                                      date=time.strftime('%Y-%m-%dT%H:%M:%S'), runs=prog), indent=1))
