@@ -1,4 +1,4 @@
-"""bf16 autocast on CPUs that compute bf16 natively: the same training, about 1.7× faster on this project's CPU.
+"""bf16 autocast on CPUs that compute bf16 natively and where it is measured faster than fp32 (it is not on this project's CPU).
 
 Docs: https://mfw-fastai.github.io/mfw_fastai/callback.precision.html.md"""
 
@@ -11,7 +11,7 @@ from fastai.vision.all import *
 from fastai.callback.fp16 import MixedPrecision
 
 # %% auto #0
-__all__ = ['cpu_flags', 'cpu_bf16_support', 'CPUMixedPrecision', 'resolve_precision']
+__all__ = ['cpu_flags', 'cpu_bf16_support', 'bf16_speedup', 'CPUMixedPrecision', 'resolve_precision']
 
 # %% ../../nbs/02a_callback.precision.ipynb #bca7809f
 _native_bf16 = ('avx512_bf16', 'amx_bf16', 'bf16') # x86 AVX-512 BF16, x86 AMX, Arm BF16
@@ -25,6 +25,11 @@ def cpu_flags()->set:
         if k.strip() in ('flags', 'Features'): return set(v.split())
     return set()
 
+def _cpu_name()->str:
+    for line in (Path('/proc/cpuinfo').read_text().splitlines() if Path('/proc/cpuinfo').exists() else []):
+        if line.startswith('model name'): return line.partition(':')[2].strip()
+    import platform; return platform.processor() or platform.machine()
+
 def cpu_bf16_support(flags=None, # Instruction-set flags to judge (default: this CPU's)
                     )->tuple:
     "(supported, reason): whether this CPU computes bf16 natively"
@@ -33,6 +38,41 @@ def cpu_bf16_support(flags=None, # Instruction-set flags to judge (default: this
     if found: return True, f"native bf16 instructions: {', '.join(found)}"
     return False, ("this CPU has no native bf16 instructions (x86 avx512_bf16 or amx_bf16, Arm bf16), so oneDNN would "
                    "emulate bf16 and train slower than fp32")
+
+# %% ../../nbs/02a_callback.precision.ipynb #bf16spd2
+def _speed_cache()->Path:
+    import os
+    return Path(os.environ.get('MFW_FASTAI_CACHE', Path.home()/'.cache'/'mfw_fastai'))/'bf16_speed.json'
+
+def bf16_speedup(refresh:bool=False, # Measure again instead of reading the cache
+                 n:int=3, # Timed steps per precision and round
+                )->float:
+    "Measured speed of a bf16-autocast training step over an fp32 one on this CPU (> 1: bf16 is faster); cached"
+    import json, time
+    key = f"{_cpu_name()}|{','.join(sorted(cpu_flags() & set(_native_bf16)))}|torch {torch.__version__}|threads {torch.get_num_threads()}"
+    f = _speed_cache()
+    try: cache = json.loads(f.read_text()) if f.exists() else {}
+    except (OSError, json.JSONDecodeError): cache = {}
+    if key in cache and not refresh: return cache[key]
+    from mfw_fastai.models import CifarResNet
+    state = torch.random.get_rng_state()
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(128, 3, 32, 32, generator=g).contiguous(memory_format=torch.channels_last), torch.randint(0, 10, (128,), generator=g)
+    m = CifarResNet(3, 10).to(memory_format=torch.channels_last) # ResNet-20
+    opt = torch.optim.SGD(m.parameters(), lr=0.01)
+    def steps(bf, k):
+        t = time.perf_counter()
+        for _ in range(k):
+            with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf): loss = F.cross_entropy(m(x), y)
+            loss.backward(); opt.step(); opt.zero_grad()
+        return time.perf_counter() - t
+    steps(False, 2); steps(True, 2) # warm-up: oneDNN's kernels are made on first use
+    t32, t16 = min(steps(False, n) for _ in range(2)), min(steps(True, n) for _ in range(2))
+    torch.random.set_rng_state(state)
+    r = round(t32 / t16, 3)
+    try: f.parent.mkdir(parents=True, exist_ok=True); f.write_text(json.dumps({**cache, key: r}, indent=1))
+    except OSError: pass # a read-only home: measure again next time
+    return r
 
 # %% ../../nbs/02a_callback.precision.ipynb #7d71dab8
 class CPUMixedPrecision(Callback):
@@ -65,25 +105,32 @@ class CPUMixedPrecision(Callback):
 def resolve_precision(precision:str, # 'fp32', 'bf16', 'fp16' or 'auto'
                       device=None, # Where training runs (default: fastai's `default_device()`)
                       flags=None, # CPU flags to judge (default: this CPU's)
+                      speedup:float=None, # bf16's measured speed over fp32 (default: `bf16_speedup()`, on a CPU with native bf16)
                      )->str:
-    "The concrete precision ('fp32', 'bf16' or 'fp16') for `precision` on `device`; refuses what cannot run well there"
+    "The concrete precision ('fp32', 'bf16' or 'fp16') for `precision` on `device`; refuses what cannot run or would run slower there"
     if precision not in ('fp32', 'bf16', 'fp16', 'auto'): raise ValueError(f"precision must be fp32, bf16, fp16 or auto, got {precision!r}")
     dev = torch.device(device) if device is not None else default_device()
     if dev.type == 'cuda': return 'fp32' if precision == 'auto' else precision
     if precision == 'fp16': raise ValueError("fp16 mixed precision needs a GPU (the CPU has no fast fp16 and fastai's GradScaler is CUDA-only): use bf16 or fp32")
+    if precision == 'fp32': return precision
     ok, why = cpu_bf16_support(flags)
-    if precision == 'auto': return 'bf16' if ok else 'fp32'
-    if precision == 'bf16' and not ok: raise ValueError(f"bf16 on this CPU refused: {why}. Use fp32.")
+    if not ok:
+        if precision == 'auto': return 'fp32'
+        raise ValueError(f"bf16 on this CPU refused: {why}. Use fp32.")
+    r = bf16_speedup() if speedup is None else speedup
+    if precision == 'auto': return 'bf16' if r >= 1.1 else 'fp32'
+    if r < 1: raise ValueError(f"bf16 on this CPU refused: it was measured at {r:.2f}x the speed of fp32 here (bf16_speedup()), so it "
+                               "would only lose precision. Use fp32 (or learn.to_precision('bf16', force=True) to train in bf16 anyway).")
     return precision
 
 @patch
 def to_precision(self:Learner,
                  precision:str='auto', # 'fp32', 'bf16', 'fp16' or 'auto'
-                 force:bool=False, # CPU bf16 even without native instructions (for tests)
+                 force:bool=False, # CPU bf16 even where it is not native or measured slower (for tests and accuracy checks)
                 )->Learner:
     "Train `self` in `precision`: fastai's `MixedPrecision` on a GPU, `CPUMixedPrecision` on the CPU"
     dev = getattr(self.dls, 'device', None) or default_device()
-    p = 'bf16' if force and precision == 'bf16' else resolve_precision(precision, dev)
+    p = 'bf16' if force and precision == 'bf16' else resolve_precision(precision, dev) # force: even where measured slower
     self.remove_cbs([cb for cb in self.cbs if isinstance(cb, (MixedPrecision, CPUMixedPrecision))])
     self.precision = p
     if p == 'fp32': return self
