@@ -6,17 +6,11 @@
 #   bash bench/gpu_speed_dryrun.sh 2>&1 | tee bench/results/gpu-speed-dryrun-cpu-$(date +%F).txt
 set -eo pipefail
 export PYTHONWARNINGS=ignore
-S=exp100; T=$(mktemp -d); here=$PWD
-mkdir -p "$T/dev" "$T/home"
-git ls-files -co --exclude-standard | tar cf - -T - | (cd "$T/dev" && tar xf -)
-[ -d .whl ] && cp -r .whl "$T/dev/"
-python bench/carry_subset.py --kind exp --rho 10 --n-max 40 --n-valid 100 --webp --zip "$T/dev/.gpu_data/cifar10.zip" 2>&1 | tail -1
-rm -rf bench/runs/gpu-tiny/$S-* .gpu_runs/$S.zip
+source bench/dryrun_common.sh
+dryrun_setup exp100
 for call in 1 2; do
   echo "== call $call"
-  python bench/gpu_runs.py pack $S .gpu_runs/$S.zip --tiny
-  rm -rf "$T/dev/bench/runs" "$T/dev/.gpu_data/cifar10" "$T/dev/.gpu_runs" "$T/home/.fastai" "$T/out"   # a fresh machine
-  mkdir -p "$T/dev/.gpu_runs"; cp .gpu_runs/$S.zip "$T/dev/.gpu_runs/"
+  dryrun_call_prep   # the runs packed; $T/dev a fresh machine that holds them
   [ $call = 1 ] && M=${MINUTES1:-7} || M=${MINUTES2:-8}   # call 1 ends inside the trainings, call 2 finishes them
   (cd "$T/dev" && HOME="$T/home" DEVICE=cpu TINY=1 OUT="$T/out" MINUTES=$M \
      EXTRA="--epochs 12 --nb 3 --concurrent 2 --throughput-minutes 5 --jobs 3" bash bench/gpu_speed.sh)

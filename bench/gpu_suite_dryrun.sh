@@ -7,17 +7,11 @@
 #   bash bench/gpu_suite_dryrun.sh 2>&1 | tee bench/results/gpu-suite-dryrun-cpu-$(date +%F).txt
 set -eo pipefail
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} PYTHONWARNINGS=ignore
-S=exp10; T=$(mktemp -d); here=$PWD
-mkdir -p "$T/dev" "$T/home"
-git ls-files -co --exclude-standard | tar cf - -T - | (cd "$T/dev" && tar xf -)
-[ -d .whl ] && cp -r .whl "$T/dev/"
-python bench/carry_subset.py --kind exp --rho 10 --n-max 40 --n-valid 100 --webp --zip "$T/dev/.gpu_data/cifar10.zip" 2>&1 | tail -1
-rm -rf bench/runs/gpu-tiny/$S-* .gpu_runs/$S.zip
+source bench/dryrun_common.sh
+dryrun_setup exp10
 for call in 1 2; do
   echo "== call $call"
-  python bench/gpu_runs.py pack $S .gpu_runs/$S.zip --tiny
-  rm -rf "$T/dev/bench/runs" "$T/dev/.gpu_data/cifar10" "$T/dev/.gpu_runs" "$T/home/.fastai" "$T/out"   # a fresh machine
-  mkdir -p "$T/dev/.gpu_runs"; cp .gpu_runs/$S.zip "$T/dev/.gpu_runs/"
+  dryrun_call_prep   # the runs packed; $T/dev a fresh machine that holds them
   (cd "$T/dev" && HOME="$T/home" SETTING=$S DEVICE=cpu TINY=1 OUT="$T/out" MINUTES=0.75 bash bench/gpu_suite.sh 2>&1 | grep -v '^|')
   python bench/gpu_runs.py unpack "$T/out/$S-runs.zip"
 done
