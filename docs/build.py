@@ -39,8 +39,12 @@ def page_name(nb_path:Path, fm:dict)->str:
     out = fm.get('output-file') or re.sub(r'^\d+[a-zA-Z0-9]*_', '', nb_path.name.lower()).replace('.ipynb', '.html')
     return out[:-len('.html')] if out.endswith('.html') else out
 
+_re_nb_number = re.compile(r'^\d+[a-zA-Z0-9]*_')
+
 def relink(text:str, base:str)->str:
-    "Links into the hosted site made relative (`base/x.html#a` -> `x.html#a`), Quarto's link attributes dropped"
+    "Links into the hosted site made relative (`base/x.html#a` -> `x.html#a`), links to notebooks made links to their pages, Quarto's link attributes dropped"
+    text = re.sub(r'\]\((?![a-z]+:)([\w.\-]+)\.ipynb(#[^)\s]*)?\)', # [x](02_callback.mfw.ipynb#a) -> [x](callback.mfw.html#a), as Quarto does
+                  lambda m: '](' + _re_nb_number.sub('', m.group(1).lower()) + '.html' + (m.group(2) or '') + ')', text)
     if base:
         text = re.sub(re.escape(base) + r'(?=[)\s"\'>]|$)', 'index.html', text)
         text = text.replace(base, '')

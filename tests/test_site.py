@@ -93,6 +93,8 @@ def test_build_conversions():
         '[`MFW`](callback.mfw.html#mfw) and [home](index.html)'
     assert build.relink('[source](https://github.com/x.py#L3){target="_blank" style="float:right"}', base) == \
         '[source](https://github.com/x.py#L3){.source-link}'
+    assert build.relink('[results](results.ipynb), [MFW](02_callback.mfw.ipynb#the-method), [nb](https://x.org/a.ipynb)', base) == \
+        '[results](results.html), [MFW](callback.mfw.html#the-method), [nb](https://x.org/a.ipynb)'  # notebooks -> their pages
     assert build.anchor('`Learner.fit_warmup_cosine`') == 'learner.fit_warmup_cosine'
     assert build.anchor('The τ-normalisation, step 2!') == 'the-τ-normalisation-step-2'
     assert build.show_doc_md('---\n\n### MFW\n\ntext') == '### MFW\n\ntext'
