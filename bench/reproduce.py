@@ -238,7 +238,7 @@ def main():
     p.add_argument('--draws', type=int, default=1, help="tune suite: held-out draws (seeds 0, 1, ...)")
     p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")
     p.add_argument('--jobs', default=None, type=lambda v: v if v == 'auto' else int(v),
-                   help="trainings at a time: a number, or auto (mfw_fastai.jobs.auto_jobs: from the cores, and the free memory on a GPU); default 2 for cpu suites (one thread each), else 1")
+                   help="trainings at a time: a number, or auto (mfw_fastai.jobs.auto_jobs: from the cores, and the free memory on a GPU); default 2 (one thread each), 1 for the gpu suite")
     p.add_argument('--part', default=None, help="i/n: run only trainings i, i+n, ... (1-based)")
     p.add_argument('--seeds', type=int, nargs='+', default=[0], help="one training per setting and seed; several seeds add a mean row")
     p.add_argument('--epochs', type=int, default=None, help="train this many epochs instead of the suite's (e.g. a longer cpu schedule)")
@@ -273,7 +273,7 @@ def main():
             r['alpha'] = a
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
-    jobs = auto_jobs(args.device) if args.jobs == 'auto' else args.jobs or (2 if args.suite.startswith('cpu') else 1)
+    jobs = auto_jobs(args.device) if args.jobs == 'auto' else args.jobs or (1 if args.suite == 'gpu' else 2)
     threads = 1 if jobs > 1 else None
     tag = f"{args.suite}{'-tiny' if args.tiny else ''}{'-part' + args.part.replace('/', 'of') if args.part else ''}"
     out = Path(args.runs_dir)/tag if args.runs_dir else here/'runs'/tag  # keyed by setting and seed: other selections of the same suite reuse these folders
