@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd
 from .cli import check_config, _defaults, _write_json
+from .jobs import auto_jobs
 
 # %% auto #0
 __all__ = ['cli_args', 'train_candidate', 'choose', 'tune_mfw', 'tune_markdown', 'mfw_tune']
@@ -101,7 +102,7 @@ def tune_mfw(
     draws:int=1, # Held-out draws: seeds seed, seed+1, ... (each a run per candidate)
     n_heldout:int=3, # Held-out images per class (the paper: 3)
     criterion:str='accuracy', # 'accuracy' (ties: lower loss) or 'loss'
-    jobs:int=None, # Trainings at a time (default: the CPU cores on a CPU, 1 on a GPU)
+    jobs:int=None, # Trainings at a time (default: `auto_jobs`: the cores on a CPU, what fits in free memory on a GPU)
     threads:int=None, # Torch threads per training (default: 1 when several run at a time)
     n_boot:int=2000, # Bootstrap repeats for the stability of the choice
     quiet:bool=False, # Print nothing
@@ -121,7 +122,7 @@ def tune_mfw(
     if not isinstance(n_heldout, int) or n_heldout < 1: raise ValueError(f"n_heldout must be a whole number >= 1, got {n_heldout!r}")
     if criterion not in ('accuracy', 'loss'): raise ValueError(f"criterion must be 'accuracy' or 'loss', got {criterion!r}")
     gpu = torch.cuda.is_available()
-    jobs = jobs or (1 if gpu else max(1, min(os.cpu_count() or 1, 2)))
+    jobs = jobs or auto_jobs('cuda' if gpu else 'cpu') # the cores on a CPU; on a GPU as many as its free memory holds
     threads = threads or (1 if jobs > 1 and not gpu else None)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     base = {k: v for k, v in cfg.items() if k not in ('threads', 'progress')}
@@ -188,7 +189,7 @@ def mfw_tune(argv:list=None, # Command-line arguments (default: `sys.argv[1:]`)
     a('--draws', type=int, default=1, help="held-out draws (seeds seed, seed+1, ...): more draws, a more robust choice")
     a('--n-heldout', type=int, default=3, help="held-out images per class (the paper: 3)")
     a('--criterion', default='accuracy', choices=['accuracy', 'loss'], help="held-out balanced accuracy (ties: loss), or loss")
-    a('--jobs', type=int, default=None, help="trainings at a time (default: 2 on a CPU, 1 on a GPU)")
+    a('--jobs', type=int, default=None, help="trainings at a time (default: the CPU cores, or what fits in a GPU's free memory)")
     a('--threads', type=int, default=None, help="torch threads per training (default: 1 when several run at a time)")
     a('--quiet', action='store_true')
     args, rest = p.parse_known_args(argv)
