@@ -6,12 +6,12 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/tune.html.md"""
 
 # %% ../nbs/10b_tune.ipynb #e809e675
 from __future__ import annotations
-import argparse, json, os, signal, subprocess, sys, time
+import argparse, json, os, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd
 from .cli import check_config, _defaults, _write_json
-from .jobs import auto_jobs
+from .jobs import auto_jobs, run_cmd
 
 # %% auto #0
 __all__ = ['cli_args', 'train_candidate', 'choose', 'tune_mfw', 'tune_markdown', 'mfw_tune']
@@ -34,8 +34,6 @@ def _status(d):
     try: return json.loads(f.read_text()) if f.exists() else {}
     except json.JSONDecodeError: return {}
 
-def _default_sigint(): signal.signal(signal.SIGINT, signal.SIG_DFL) # a background job's children would ignore Ctrl-C
-
 def train_candidate(d, # The candidate's run folder
                     cfg:dict, # Its `mfw-train` settings
                     threads:int=None, # Torch threads of the training process
@@ -47,8 +45,8 @@ def train_candidate(d, # The candidate's run folder
     cmd = [sys.executable, '-m', 'mfw_fastai', *cli_args(cfg), '--quiet', '--out', str(d)]
     cmd += ['--resume'] if how == 'resumed' else ['--force']
     if threads: cmd += ['--threads', str(threads)]
-    r = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=_default_sigint)
-    if r.returncode: raise RuntimeError(f"candidate {d.name} failed ({' '.join(cmd)}):\n{r.stderr[-2000:]}")
+    r = run_cmd(cmd, out=d.parent/f"{d.name}.log") # Ctrl-C stops it cleanly at its last epoch (mfw_fastai.jobs)
+    if r.returncode: raise RuntimeError(f"candidate {d.name} failed ({' '.join(cmd)}):\n{r.err_tail(2000)}")
     return how
 
 # %% ../nbs/10b_tune.ipynb #6962ef09
