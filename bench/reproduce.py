@@ -271,6 +271,7 @@ def main():
             if a is None: p.error(f"no tuned alpha for {r['imbalance']}{r['rho']:g} at {r['epochs']} epochs: run `python bench/reproduce.py tune` "
                                   f"first, or pass --methods erm (no alpha) or --alpha")
             r['alpha'] = a
+    runs_all.sort(key=lambda x: x[1]) # seed 0 of every setting first: a stopped suite has the most settings covered
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
     jobs = auto_jobs(args.device) if args.jobs == 'auto' else args.jobs or (1 if args.suite == 'gpu' else 2)
