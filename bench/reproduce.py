@@ -240,7 +240,8 @@ def main():
     p.add_argument('--jobs', default=None, type=lambda v: v if v == 'auto' else int(v),
                    help="trainings at a time: a number, or auto (mfw_fastai.jobs.auto_jobs: from the cores, and the free memory on a GPU); default 2 (one thread each), 1 for the gpu suite")
     p.add_argument('--part', default=None, help="i/n: run only trainings i, i+n, ... (1-based)")
-    p.add_argument('--seeds', type=int, nargs='+', default=[0], help="one training per setting and seed; several seeds add a mean row")
+    p.add_argument('--seeds', type=int, nargs='+', default=None,
+                   help="one training per setting and seed (default: the suite's seeds, else 0); several seeds add a mean row")
     p.add_argument('--epochs', type=int, default=None, help="train this many epochs instead of the suite's (e.g. a longer cpu schedule)")
     p.add_argument('--alpha', type=float, default=None, help="MFW's alpha instead of the suite's (e.g. the one cpu-alpha chose on the held-out split)")
     p.add_argument('--only', default=None, help="only the trainings of this kind of imbalance (step, exp) or data set (step100, exp10, ...)")
@@ -260,10 +261,10 @@ def main():
     if not any(map(sel, settings)):
         p.error(f"--only {args.only} selects nothing in suite {args.suite}: use " + ', '.join(sorted({n for s in settings for n in names(s)})))
     deadline = time.time() + 60*args.minutes if args.minutes else None
-    seeds_given = args.seeds != [0]
+    seeds_given = args.seeds is not None
     runs_all = [(dict(s, epochs=args.epochs or s['epochs'], alpha=args.alpha if args.alpha is not None and s['method'].startswith('mfw') else s['alpha'],
                       **({'precision': args.precision} if args.precision else {})), seed)
-                for s in settings if sel(s) for seed in (args.seeds if seeds_given or 'seeds' not in s else s['seeds'])]
+                for s in settings if sel(s) for seed in (args.seeds if seeds_given else s.get('seeds', [0]))]
     for r, _ in runs_all:
         r.pop('seeds', None)
         if r['alpha'] == 'tuned':
@@ -279,7 +280,8 @@ def main():
     tag = f"{args.suite}{'-tiny' if args.tiny else ''}{'-part' + args.part.replace('/', 'of') if args.part else ''}"
     out = Path(args.runs_dir)/tag if args.runs_dir else here/'runs'/tag  # keyed by setting and seed: other selections of the same suite reuse these folders
     if args.only: tag += f"-{args.only}"
-    if args.seeds != [0]: tag += '-seeds' + '-'.join(map(str, args.seeds))
+    if seeds_given and args.seeds != [0]: tag += '-seeds' + '-'.join(map(str, args.seeds))
+    if seeds_given and args.seeds == [0] and any('seeds' in s for s in settings): tag += '-seed0'
     if args.epochs: tag += f"-e{args.epochs}"
     if args.alpha is not None: tag += f"-a{args.alpha:g}"
     if args.methods: tag += '-' + '-'.join(args.methods)
