@@ -14,7 +14,7 @@ Suites (run on purpose, never in CI):
              call; bench/gpu_suite_dryrun.sh tries the whole round trip on the CPU).
   table      the paper's Table 1 at CPU scale: CIFAR-10 long-tailed and step, rho in {10, 100, 200}, ERM / MFW / MFW + DRW,
              ResNet-20, 30 epochs, seed 0 (seeds 0-2 at rho 100), alpha per setting from mfw-tune (the tune suite);
-             `--methods erm` runs the part that needs no alpha.
+             `--methods erm` runs the part that needs no alpha; `--criterion loss` takes the alpha the held-out loss chose.
   tune       mfw-tune for each setting of the table: alpha in {0.5, 1, 2, 5} on the balanced held-out split (3 images per
              class), at the table's schedule; choices and candidates' results saved in bench/results/tune/<setting>/.
   alpha-check  the TEST-set accuracy of each candidate alpha on long-tailed rho=100 (checks mfw-tune's choice; never feeds one).
@@ -110,10 +110,13 @@ def record(d):
         if (d/f).exists(): shutil.copy2(d/f, dst/f)
 
 
-def tuned_alpha(s):
-    "The alpha mfw-tune chose for this setting (bench/results/tune/<kind><rho>-e<epochs>/tuned.json), or None"
+def tuned_alpha(s, criterion='accuracy'):
+    "The alpha mfw-tune chose for this setting by `criterion` (bench/results/tune/<kind><rho>-e<epochs>/tuned.json), or None"
     f = here/'results'/'tune'/f"{s['imbalance']}{s['rho']:g}-e{s['epochs']}"/'tuned.json'
-    return json.loads(f.read_text())['alpha'] if f.exists() else None
+    if not f.exists(): return None
+    t = json.loads(f.read_text())
+    if criterion in t.get('by_criterion', {}): return t['by_criterion'][criterion]['alpha']
+    return t['alpha'] if t['criterion'] == criterion else None
 
 
 def _status(d):
@@ -251,6 +254,8 @@ def main():
     p.add_argument('--full-test', action='store_true', help="evaluate runs monitored with --n-valid again here, on the whole test set")
     p.add_argument('--device', default='cpu')
     p.add_argument('--precision', default=None, choices=['fp32', 'bf16'], help="arithmetic of the trainings (default fp32; bf16 autocast on a CPU with native bf16)")
+    p.add_argument('--criterion', default='accuracy', choices=['accuracy', 'loss'],
+                   help="table suite: the tuned alpha chosen by the held-out accuracy (the paper's rule; ties: loss) or by the held-out loss")
     p.add_argument('--methods', nargs='+', default=None, help="only these methods (e.g. erm: the runs that need no tuned alpha)")
     p.add_argument('--runs-dir', default=None, help="where the run folders go (default bench/runs/<suite>); e.g. a folder outside the work tree")
     args = p.parse_args()
@@ -268,8 +273,8 @@ def main():
     for r, _ in runs_all:
         r.pop('seeds', None)
         if r['alpha'] == 'tuned':
-            a = tuned_alpha(r)
-            if a is None: p.error(f"no tuned alpha for {r['imbalance']}{r['rho']:g} at {r['epochs']} epochs: run `python bench/reproduce.py tune` "
+            a = tuned_alpha(r, args.criterion)
+            if a is None: p.error(f"no tuned alpha (criterion {args.criterion}) for {r['imbalance']}{r['rho']:g} at {r['epochs']} epochs: run `python bench/reproduce.py tune` "
                                   f"first, or pass --methods erm (no alpha) or --alpha")
             r['alpha'] = a
     runs_all.sort(key=lambda x: x[1]) # seed 0 of every setting first: a stopped suite has the most settings covered
@@ -285,6 +290,7 @@ def main():
     if args.epochs: tag += f"-e{args.epochs}"
     if args.alpha is not None: tag += f"-a{args.alpha:g}"
     if args.methods: tag += '-' + '-'.join(args.methods)
+    if args.criterion != 'accuracy': tag += f"-by-{args.criterion}"
     if args.precision and args.precision != 'fp32': tag += f"-{args.precision}"
     command = 'python bench/reproduce.py ' + ' '.join(sys.argv[1:])
     print(f"{len(runs_all)} trainings, {jobs} at a time -> {out}", flush=True)

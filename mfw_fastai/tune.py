@@ -141,8 +141,13 @@ def tune_mfw(
     table.insert(0, 'alpha', [float(c.split('|')[0]) for c in table.candidate]); table.insert(1, 'group', [int(c.split('|')[1]) for c in table.candidate])
     table = table.drop(columns='candidate')
     row = table[(table.alpha == a) & (table.group == g)].iloc[0]
+    by = {}
+    for crit in ('accuracy', 'loss'): # both criteria from the same runs: the other one costs no training
+        c, t = (choice, table) if crit == criterion else choose({f"{a_:g}|{g_}": v for (a_, g_), v in preds.items()}, crit, n_boot)
+        by[crit] = {'alpha': float(c.split('|')[0]), 'group': int(c.split('|')[1]),
+                    'stability': float(row.chosen_share) if crit == criterion else float(t.chosen_share[t.candidate == c].iloc[0])}
     train_seconds = float(sum(s for _, s in done))
-    res = {'alpha': a, 'group': g, 'group_tuned': group_tuned, 'criterion': criterion, 'stability': float(row.chosen_share),
+    res = {'alpha': a, 'group': g, 'group_tuned': group_tuned, 'criterion': criterion, 'stability': float(row.chosen_share), 'by_criterion': by,
            'n_heldout': n_heldout, 'draws': draws, 'n_boot': n_boot, 'n_candidates': len(table), 'folder': str(out.resolve()),
            'settings': base, 'train_seconds': train_seconds, 'wall_seconds_this_invocation': time.time() - t0,
            'reused': sum(h == 'reused' for h, _ in done), 'table': table.to_dict('records'),
@@ -169,6 +174,10 @@ def tune_markdown(res:dict, # What `tune_mfw` returns (the content of tuned.json
     lines += ['', f"Chosen: alpha = {res['alpha']:g}, group {res['group']} (criterion: {res['criterion']}; ties broken by the lower loss). "
               f"Stability: the same choice in {100*res['stability']:.0f}% of {res['n_boot']} paired bootstrap resamples of the held-out images. "
               f"Training time of the candidates: {res['train_seconds']/3600:.2f} h (one process each)."]
+    for crit, o in res.get('by_criterion', {}).items():
+        if crit != res['criterion']:
+            lines.append(f"By the other criterion ({crit}, from the same runs): alpha = {o['alpha']:g}, group {o['group']}, "
+                         f"the same choice in {100*o['stability']:.0f}% of the resamples.")
     return '\n'.join(lines)
 
 # %% ../nbs/10b_tune.ipynb #6017c696
