@@ -71,9 +71,9 @@ def suite(name):
         # why MFW + DRW falls below MFW at this schedule (step rho=100, alpha 5): MFW kept on / off / alpha 1 in the re-weighted
         # phase, DRW from 60% and 90% of training, beside ERM + DRW, LDAM-DRW, MFW and ERM
         base = dict(arch='resnet20', epochs=30, imbalance='step', rho=100, alpha=5)
-        return [dict(base, method=m, **kw) for m, kw in (('mfw', {}), ('mfw-drw', {}), ('mfw-drw', dict(drw_mfw_alpha=0)),
-                ('mfw-drw', dict(drw_mfw_alpha=1)), ('mfw-drw', dict(drw_start=0.6)), ('mfw-drw', dict(drw_start=0.9)),
-                ('drw', {}), ('ldam-drw', {}), ('erm', {}))]
+        return [dict(base, method=m, **kw) for m, kw in (('mfw', {}), ('mfw-drw', {}), ('mfw-drw', dict(drw_mfw_alpha=0)), ('drw', {}),
+                ('mfw-drw', dict(drw_mfw_alpha=1)), ('mfw-drw', dict(drw_start=0.9)), ('mfw-drw', dict(drw_start=0.6)),
+                ('ldam-drw', {}), ('erm', {}))]
     if name == 'alpha-check':
         # the TEST-set accuracy of every alpha mfw-tune chooses from, long-tailed rho=100 at the table's schedule: it checks
         # the tuner's choice and never feeds one
