@@ -1,0 +1,129 @@
+"""The paper's Table 1 (CIFAR-10) at CPU scale, assembled from the finished trainings, with what is still missing.
+
+Reads the trainings recorded by `bench/reproduce.py` (bench/results/runs/<name>/) and the held-out choices of `mfw-tune`
+(bench/results/tune/<setting>-e30/tuned.json) and writes bench/results/table1-cpu.md and .json: per setting (long-tailed
+and step, rho 10 / 100 / 200) ERM, MFW with the alpha chosen on the held-out split (by held-out accuracy, the paper's rule,
+and, as a second column, by held-out loss), MFW + DRW, the paper's numbers beside them, MFW's gain over ERM, and the
+targets of the table (MFW beats ERM by >= 3 points on average over the six settings; MFW + DRW >= MFW - 1 in each).
+A training that has not finished shows as `pending`, so the page can be rebuilt at any time:
+
+    python bench/table1.py            # after (or while) python bench/reproduce.py tune / table run
+
+The accuracy is on the whole balanced CIFAR-10 test set (10,000 images). Alpha is never chosen on it.
+"""
+import json, sys
+from pathlib import Path
+
+here = Path(__file__).resolve().parent
+sys.path.insert(0, str(here)); sys.path.insert(0, str(here.parent))
+from reproduce import RECORD, name_of, tuned_alpha, suite  # noqa: E402
+from mfw_fastai.cli import paper_table1  # noqa: E402
+
+SETTINGS = [(k, r) for k in ('exp', 'step') for r in (10, 100, 200)]
+KIND = {'exp': 'long-tailed', 'step': 'step'}
+
+
+def result(s, seed):
+    "The recorded result of setting `s` at `seed`, or None"
+    f = RECORD/name_of(s, seed)/'results.json'
+    return json.loads(f.read_text()) if f.exists() else None
+
+
+def cell(s, seeds):
+    "Mean accuracy over the seeds that finished, the seeds it is over, the seconds they took"
+    rs = [(sd, result(s, sd)) for sd in seeds]; done = [(sd, r) for sd, r in rs if r is not None]
+    if not done: return None
+    return {'accuracy': sum(r['accuracy'] for _, r in done)/len(done), 'seeds': [sd for sd, _ in done], 'of_seeds': list(seeds),
+            'per_seed': {sd: r['accuracy'] for sd, r in done}, 'seconds': {name_of(s, sd): r['seconds'] for sd, r in done},
+            'minor_half': sum(sum(r['per_class_accuracy'][5:])/5 for _, r in done)/len(done)}
+
+
+def tune_cost(k, r):
+    f = here/'results'/'tune'/f"{k}{r}-e30"/'tuned.json'
+    return json.loads(f.read_text())['train_seconds'] if f.exists() else None
+
+
+def build():
+    base = next(s for s in suite('table'))
+    rows = []
+    for k, r in SETTINGS:
+        seeds = [0, 1, 2] if r == 100 else [0]
+        s = dict(base, imbalance=k, rho=r); s.pop('seeds', None)
+        row = {'kind': k, 'rho': r, 'seeds': seeds, 'tune_seconds': tune_cost(k, r),
+               'paper': {m: paper_table1['cifar10'][m][f"{k}{r}"] for m in ('erm', 'mfw', 'mfw-drw')}}
+        row['erm'] = cell(dict(s, method='erm', alpha=1), seeds)
+        for crit in ('accuracy', 'loss'):
+            a = tuned_alpha(dict(s, method='mfw'), crit)
+            row[f'alpha_by_{crit}'] = a
+            row[f'mfw_by_{crit}'] = None if a is None else cell(dict(s, method='mfw', alpha=a), seeds)
+            row[f'mfw-drw_by_{crit}'] = None if a is None else cell(dict(s, method='mfw-drw', alpha=a), seeds)
+        rows.append(row)
+    return rows
+
+
+def fmt(c, alpha=None):
+    "accuracy %, with alpha and the seeds it averages"
+    if c is None: return 'pending'
+    notes = ([f"α {alpha:g}"] if alpha is not None else []) + (
+        [f"{len(c['seeds'])} of {len(c['of_seeds'])} seeds" if len(c['seeds']) < len(c['of_seeds']) else f"mean of {len(c['seeds'])}"] if len(c['of_seeds']) > 1 else [])
+    return f"{100*c['accuracy']:.1f}" + (f" ({', '.join(notes)})" if notes else '')
+
+
+def gain(a, b):
+    return None if a is None or b is None else 100*(a['accuracy'] - b['accuracy'])
+
+
+def markdown(rows):
+    L = ['| setting | ERM % | MFW % (α by held-out accuracy) | MFW + DRW % (same α) | MFW − ERM | MFW % (α by held-out loss) | MFW + DRW % (same α) | paper ERM / MFW / MFW + DRW |',
+         '|---|---|---|---|---|---|---|---|']
+    for w in rows:
+        a, l = w['alpha_by_accuracy'], w['alpha_by_loss']
+        g = gain(w['mfw_by_accuracy'], w['erm'])
+        L.append(f"| {KIND[w['kind']]} ρ = {w['rho']} | {fmt(w['erm'])} | "
+                 + (fmt(w['mfw_by_accuracy'], a) if a is not None else 'pending (not tuned yet)') + ' | '
+                 + (fmt(w['mfw-drw_by_accuracy']) if a is not None else 'pending') + ' | '
+                 + ('-' if g is None else f"{g:+.1f}") + ' | '
+                 + (fmt(w['mfw_by_loss'], l) if l is not None else 'pending (not tuned yet)') + ' | '
+                 + (fmt(w['mfw-drw_by_loss']) if l is not None else 'pending') + ' | '
+                 + ' / '.join(f"{w['paper'][m]:.1f}" for m in ('erm', 'mfw', 'mfw-drw')) + ' |')
+    done = [w for w in rows if w['erm'] and w['mfw_by_accuracy']]
+    gains = [gain(w['mfw_by_accuracy'], w['erm']) for w in done]
+    runs = {n: t for w in rows for key in ('erm', 'mfw_by_accuracy', 'mfw-drw_by_accuracy', 'mfw_by_loss', 'mfw-drw_by_loss')
+            if w[key] for n, t in w[key]['seconds'].items()} # a run both criteria chose counts once
+    secs = sum(runs.values())
+    tune = sum(w['tune_seconds'] or 0 for w in rows)
+    drw_ok = [(w, gain(w['mfw-drw_by_accuracy'], w['mfw_by_accuracy'])) for w in rows if w['mfw-drw_by_accuracy'] and w['mfw_by_accuracy']]
+    L += ['', f"Settings with ERM and MFW finished: {len(done)} of 6" + (f"; MFW − ERM mean over them {sum(gains)/len(gains):+.1f} points "
+          f"(target: ≥ +3.0 over all six)" if gains else '') + '.',
+          'MFW + DRW − MFW (target ≥ −1 in every setting): ' + (', '.join(f"{KIND[w['kind']]} ρ = {w['rho']}: {d:+.1f}" for w, d in drw_ok) or 'none finished yet') + '.',
+          f"Machine time of the finished trainings above: {secs/3600:.1f} h; of the held-out tuning so far: {tune/3600:.1f} h "
+          f"(one process each, two at a time on the 2-core CPU)."]
+    return '\n'.join(L)
+
+
+def tuner_check(alphas=(0.5, 1, 2, 5)):
+    "Target 3: test-set accuracy of each candidate alpha on long-tailed rho = 100, seed 0 (alpha-check), against mfw-tune's choices"
+    base = dict(next(iter(suite('alpha-check'))))
+    acc = {a: result(dict(base, alpha=a), 0) for a in alphas}
+    acc = {a: r['accuracy'] for a, r in acc.items() if r is not None}
+    t = json.loads((here/'results'/'tune'/'exp100-e30'/'tuned.json').read_text())
+    L = ['Check of the tuner (target: the chosen α within 1 point of the best α on the test set; long-tailed ρ = 100, seed 0, '
+         'from `python bench/reproduce.py alpha-check`, test-set runs made only for this check): '
+         + ', '.join(f"α {a:g}: {100*acc[a]:.1f}%" if a in acc else f"α {a:g}: pending" for a in alphas) + '.']
+    for crit, o in t.get('by_criterion', {t['criterion']: t}).items():
+        a = o['alpha']
+        if a in acc and len(acc) == len(alphas):
+            d = 100*(max(acc.values()) - acc[a])
+            L.append(f"By held-out {crit}: α {a:g} ({100*o['stability']:.0f}% of resamples), {d:.1f} points below the best: "
+                     + ('within 1 point' if d <= 1 else 'NOT within 1 point') + '.')
+        else: L.append(f"By held-out {crit}: α {a:g}; the check waits for the pending runs.")
+    return acc, '\n'.join(L)
+
+
+if __name__ == '__main__':
+    rows = build()
+    acc, chk = tuner_check()
+    md = markdown(rows) + '\n\n' + chk
+    (here/'results'/'table1-cpu.json').write_text(json.dumps({'settings': rows, 'alpha_check_test_accuracy': {str(a): v for a, v in acc.items()}}, indent=1))
+    (here/'results'/'table1-cpu.md').write_text(md + '\n')
+    print(md)
