@@ -93,10 +93,10 @@ def markdown(rows):
     secs = sum(runs.values())
     tune = sum(w['tune_seconds'] or 0 for w in rows)
     drw_ok = [(w, gain(w['mfw-drw_by_accuracy'], w['mfw_by_accuracy'])) for w in rows if w['mfw-drw_by_accuracy'] and w['mfw_by_accuracy']]
-    L += ['', f"Settings with ERM and MFW finished: {len(done)} of 6" + (f"; MFW − ERM mean over them {sum(gains)/len(gains):+.1f} points "
+    L += ['', f"- Settings with ERM and MFW finished: {len(done)} of 6" + (f"; MFW − ERM mean over them {sum(gains)/len(gains):+.1f} points "
           f"(target: ≥ +3.0 over all six)" if gains else '') + '.',
-          'MFW + DRW − MFW (target ≥ −1 in every setting): ' + (', '.join(f"{KIND[w['kind']]} ρ = {w['rho']}: {d:+.1f}" for w, d in drw_ok) or 'none finished yet') + '.',
-          f"Machine time of the finished trainings above: {secs/3600:.1f} h; of the held-out tuning so far: {tune/3600:.1f} h "
+          '- MFW + DRW − MFW (target ≥ −1 in every setting): ' + (', '.join(f"{KIND[w['kind']]} ρ = {w['rho']}: {d:+.1f}" for w, d in drw_ok) or 'none finished yet') + '.',
+          f"- Machine time of the finished trainings above: {secs/3600:.1f} h; of the held-out tuning so far: {tune/3600:.1f} h "
           f"(one process each, two at a time on the 2-core CPU)."]
     return '\n'.join(L)
 
@@ -109,14 +109,14 @@ def tuner_check(alphas=(0.5, 1, 2, 5)):
     t = json.loads((here/'results'/'tune'/'exp100-e30'/'tuned.json').read_text())
     L = ['Check of the tuner (target: the chosen α within 1 point of the best α on the test set; long-tailed ρ = 100, seed 0, '
          'from `python bench/reproduce.py alpha-check`, test-set runs made only for this check): '
-         + ', '.join(f"α {a:g}: {100*acc[a]:.1f}%" if a in acc else f"α {a:g}: pending" for a in alphas) + '.']
+         + ', '.join(f"α {a:g}: {100*acc[a]:.1f}%" if a in acc else f"α {a:g}: pending" for a in alphas) + '.', '']
     for crit, o in t.get('by_criterion', {t['criterion']: t}).items():
         a = o['alpha']
         if a in acc and len(acc) == len(alphas):
             d = 100*(max(acc.values()) - acc[a])
-            L.append(f"By held-out {crit}: α {a:g} ({100*o['stability']:.0f}% of resamples), {d:.1f} points below the best: "
+            L.append(f"- By held-out {crit}: α {a:g} ({100*o['stability']:.0f}% of resamples), {d:.1f} points below the best: "
                      + ('within 1 point' if d <= 1 else 'NOT within 1 point') + '.')
-        else: L.append(f"By held-out {crit}: α {a:g}; the check waits for the pending runs.")
+        else: L.append(f"- By held-out {crit}: α {a:g}; the check waits for the pending runs.")
     return acc, '\n'.join(L)
 
 
