@@ -176,8 +176,8 @@ def tune_markdown(res:dict, # What `tune_mfw` returns (the content of tuned.json
               f"Training time of the candidates: {res['train_seconds']/3600:.2f} h (one process each)."]
     for crit, o in res.get('by_criterion', {}).items():
         if crit != res['criterion']:
-            lines.append(f"By the other criterion ({crit}, from the same runs): alpha = {o['alpha']:g}, group {o['group']}, "
-                         f"the same choice in {100*o['stability']:.0f}% of the resamples.")
+            lines += ['', f"By the other criterion ({crit}, from the same runs): alpha = {o['alpha']:g}, group {o['group']}, "
+                         f"the same choice in {100*o['stability']:.0f}% of the resamples."]
     return '\n'.join(lines)
 
 # %% ../nbs/10b_tune.ipynb #6017c696
