@@ -27,7 +27,7 @@ def _broadcast(self:DistributedDL, t, rank):
 _fastai_get_idxs = getattr(DistributedDL.get_idxs, 'orig', DistributedDL.get_idxs)
 @patch
 def get_idxs(self:DistributedDL):
-    "fastai's split of the epoch's indices; an empty loader (a skipped validation) gives none in every process"
+    "fastai's split of the epoch's indices; an empty loader gives none in every process"
     if self.dl.n == 0: self.n = self.n_padded = 0; return []
     return _fastai_get_idxs(self)
 DistributedDL.get_idxs.orig = _fastai_get_idxs
