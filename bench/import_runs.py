@@ -19,7 +19,8 @@ from pathlib import Path
 
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here))
-from reproduce import RECORD, name_of  # noqa: E402
+import reproduce as R  # noqa: E402
+from reproduce import name_of  # noqa: E402
 
 
 def settings_of(r):
@@ -31,12 +32,18 @@ def settings_of(r):
     return s
 
 
+def _rel(f):
+    "The file's path from the repository root when it is inside it"
+    f = Path(f).resolve()
+    return str(f.relative_to(here.parent)) if f.is_relative_to(here.parent) else str(f)
+
+
 def import_file(f, dry=False):
     "Record the finished fp32 test-set runs of result file `f`; returns the names recorded"
     d = json.loads(Path(f).read_text()); done = []
     for r in d['runs']:
         if r['heldout'] or r.get('precision', 'fp32') != 'fp32' or r.get('n_valid') or d.get('tiny'): continue
-        s = settings_of(r); name = name_of(s, r['seed']); dst = RECORD/name
+        s = settings_of(r); name = name_of(s, r['seed']); dst = R.RECORD/name
         if (dst/'results.json').exists(): continue
         done.append(name)
         if dry: continue
@@ -46,7 +53,7 @@ def import_file(f, dry=False):
         (dst/'results.json').write_text(json.dumps(res, indent=1))
         (dst/'config.json').write_text(json.dumps({'settings': {**s, 'seed': r['seed'], 'n_valid': None, 'precision': 'fp32'}}, indent=1))
         (dst/'status.json').write_text(json.dumps({'state': 'complete', 'epoch': r['epochs'] - 1, 'epochs_done': r['epochs']}, indent=1))
-        (dst/'imported.json').write_text(json.dumps({'from': str(Path(f).resolve().relative_to(here.parent)), 'command': d['command'],
+        (dst/'imported.json').write_text(json.dumps({'from': _rel(f), 'command': d['command'],
             'date': d['date'], 'run': r['run'], 'note': 'numbers from the result file; the run folder was on another machine'}, indent=1))
     return done
 
@@ -56,7 +63,7 @@ def check():
     name = 'exp100-mfw-a1-resnet20-e30-s0'
     old = next(r for r in json.loads((here/'results'/'reproduce-cpu-cpu-2026-11-27.json').read_text())['runs']
                if name_of(settings_of(r), r['seed']) == name)
-    new = json.loads((RECORD/name/'results.json').read_text())
+    new = json.loads((R.RECORD/name/'results.json').read_text())
     same = old['per_class_accuracy'] == new['per_class_accuracy'] and old['accuracy'] == new['accuracy']
     print(f"{name}: 2026-11-27 {old['per_class_accuracy']}\n{' '*len(name)}  recorded   {new['per_class_accuracy']}\n"
           f"{'identical' if same else 'DIFFERENT'}")

@@ -112,7 +112,7 @@ def record(d):
 
 def tuned_alpha(s, criterion='accuracy'):
     "The alpha mfw-tune chose for this setting by `criterion` (bench/results/tune/<kind><rho>-e<epochs>/tuned.json), or None"
-    f = here/'results'/'tune'/f"{s['imbalance']}{s['rho']:g}-e{s['epochs']}"/'tuned.json'
+    f = TUNE/f"{s['imbalance']}{s['rho']:g}-e{s['epochs']}"/'tuned.json'
     if not f.exists(): return None
     t = json.loads(f.read_text())
     if criterion in t.get('by_criterion', {}): return t['by_criterion'][criterion]['alpha']

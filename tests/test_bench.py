@@ -1,0 +1,66 @@
+"The benchmark bookkeeping: recording an earlier day's trainings, and Table 1 assembled from recorded runs."
+import json, sys
+from pathlib import Path
+
+import pytest
+
+root = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(root/'bench'))
+import reproduce as R  # noqa: E402
+import import_runs, table1  # noqa: E402
+
+
+def run(method, kind, rho, seed, acc, alpha=1, **kw):
+    "One entry of a reproduce.py result file"
+    pc = [acc + 0.01*(4.5 - i) for i in range(10)] # per-class accuracies averaging to acc
+    return dict(method=method, kind=kind, rho=rho, arch='resnet20', epochs=30, seed=seed, alpha=alpha, heldout=False,
+                accuracy=acc, per_class_accuracy=pc, few_shot=None, seconds=100., images_per_second=200., run=f"/x/{method}{seed}", how='trained', **kw)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    "RECORD and TUNE in a temporary folder"
+    monkeypatch.setattr(R, 'RECORD', tmp_path/'runs'); monkeypatch.setattr(R, 'TUNE', tmp_path/'tune')
+    return tmp_path
+
+
+def test_import_records_test_set_fp32_runs_once(store):
+    f = store/'old.json'
+    f.write_text(json.dumps({'command': 'python bench/reproduce.py cpu', 'date': '2026-11-27', 'tiny': False, 'runs': [
+        run('erm', 'step', 100, 0, 0.537, alpha=5),         # ERM ignores alpha: recorded under the table's name (alpha 1)
+        run('mfw', 'exp', 100, 0, 0.71, alpha=5.0),
+        run('mfw', 'exp', 100, 1, 0.30, alpha=1),
+        dict(run('mfw', 'exp', 100, 2, 0.40), heldout=True),  # held-out accuracy: not a test-set result
+        dict(run('erm', 'exp', 100, 0, 0.60), precision='bf16'),
+        dict(run('erm', 'exp', 10, 0, 0.80), n_valid=100)]}))   # a subset of the test set
+    names = import_runs.import_file(f)
+    assert names == ['step100-erm-a1-resnet20-e30-s0', 'exp100-mfw-a5-resnet20-e30-s0', 'exp100-mfw-a1-resnet20-e30-s1']
+    res = json.loads((R.RECORD/names[0]/'results.json').read_text())
+    assert res['accuracy'] == 0.537 and json.loads((R.RECORD/names[0]/'status.json').read_text())['state'] == 'complete'
+    assert json.loads((R.RECORD/names[0]/'imported.json').read_text())['date'] == '2026-11-27'
+    assert import_runs.import_file(f) == []  # never overwrites a recorded run
+
+
+def record(name, acc, seconds=100.):
+    d = R.RECORD/name; d.mkdir(parents=True)
+    (d/'results.json').write_text(json.dumps({'accuracy': acc, 'per_class_accuracy': [acc]*10, 'seconds': seconds}))
+
+
+def test_table1_from_recorded_runs(store):
+    for sd, a in enumerate((0.60, 0.62, 0.64)): record(f"exp100-erm-a1-resnet20-e30-s{sd}", a)
+    for sd, a in enumerate((0.70, 0.71)): record(f"exp100-mfw-a5-resnet20-e30-s{sd}", a)  # seed 2 still running
+    record('exp100-mfw-a1-resnet20-e30-s0', 0.65)
+    t = R.TUNE/'exp100-e30'; t.mkdir(parents=True)
+    t.joinpath('tuned.json').write_text(json.dumps({'alpha': 5., 'criterion': 'accuracy', 'train_seconds': 7200.,
+        'by_criterion': {'accuracy': {'alpha': 5., 'group': 2, 'stability': .8}, 'loss': {'alpha': 1., 'group': 2, 'stability': .9}}}))
+    rows = {(w['kind'], w['rho']): w for w in table1.build()}
+    w = rows[('exp', 100)]
+    assert w['erm']['accuracy'] == pytest.approx((0.60 + 0.62 + 0.64)/3) and w['erm']['seeds'] == [0, 1, 2]
+    assert w['mfw_by_accuracy']['seeds'] == [0, 1] and w['mfw_by_accuracy']['accuracy'] == pytest.approx(0.705)
+    assert w['mfw_by_loss']['seeds'] == [0] and w['mfw-drw_by_accuracy'] is None
+    assert rows[('step', 10)]['erm'] is None and rows[('step', 10)]['alpha_by_accuracy'] is None
+    md = table1.markdown(table1.build())
+    line = next(l for l in md.splitlines() if l.startswith('| long-tailed ρ = 100 |'))
+    assert '| 62.0 (mean of 3) | 70.5 (α 5, 2 of 3 seeds) | pending | +8.5 | 65.0 (α 1, 1 of 3 seeds) | pending | 71.1 / 78.5 / 79.8 |' in line
+    assert 'MFW − ERM mean over them +8.5 points' in md
+    assert 'finished trainings above: 0.2 h; of the held-out tuning so far: 2.0 h' in md  # 6 runs x 100 s; one counted once
