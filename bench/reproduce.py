@@ -95,7 +95,8 @@ def args_of(s, tiny, threads, seed):
 def name_of(s, seed):
     p = s.get('precision', 'fp32')
     drw = (f"-ds{s['drw_start']:g}" if s.get('drw_start', 0.8) != 0.8 else '') + (f"-dm{s['drw_mfw_alpha']:g}" if s.get('drw_mfw_alpha') is not None else '')
-    return (f"{s['imbalance']}{s['rho']}-{s['method']}-a{s['alpha']:g}{drw}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
+    a = s['alpha'] if s['method'].startswith('mfw') else 1 # alpha is MFW's: every other method is named with 1, whatever the suite says
+    return (f"{s['imbalance']}{s['rho']}-{s['method']}-a{a:g}{drw}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
             + ('' if p == 'fp32' else f"-{p}"))
 
 

@@ -64,3 +64,13 @@ def test_table1_from_recorded_runs(store):
     assert '| 62.0 (mean of 3) | 70.5 (α 5, 2 of 3 seeds) | pending | +8.5 | 65.0 (α 1, 1 of 3 seeds) | pending | 71.1 / 78.5 / 79.8 |' in line
     assert 'MFW − ERM mean over them +8.5 points' in md
     assert 'finished trainings above: 0.2 h; of the held-out tuning so far: 2.0 h' in md  # 6 runs x 100 s; one counted once
+
+
+def test_run_names():
+    s = dict(imbalance='step', rho=100, arch='resnet20', epochs=30)
+    assert R.name_of(dict(s, method='mfw', alpha=5.0), 0) == 'step100-mfw-a5-resnet20-e30-s0'
+    assert R.name_of(dict(s, method='erm', alpha=5), 1) == 'step100-erm-a1-resnet20-e30-s1'  # alpha is MFW's only
+    assert R.name_of(dict(s, method='drw', alpha=5), 0) == 'step100-drw-a1-resnet20-e30-s0'
+    assert R.name_of(dict(s, method='mfw-drw', alpha=5, drw_mfw_alpha=0), 0) == 'step100-mfw-drw-a5-dm0-resnet20-e30-s0'
+    assert R.name_of(dict(s, method='mfw-drw', alpha=5, drw_start=0.6), 0) == 'step100-mfw-drw-a5-ds0.6-resnet20-e30-s0'
+    assert R.name_of(dict(s, method='mfw', alpha=1, heldout=True, precision='bf16'), 2) == 'step100-mfw-a1-resnet20-e30-s2-heldout-bf16'
