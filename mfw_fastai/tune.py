@@ -178,6 +178,9 @@ def tune_markdown(res:dict, # What `tune_mfw` returns (the content of tuned.json
         if crit != res['criterion']:
             lines += ['', f"By the other criterion ({crit}, from the same runs): alpha = {o['alpha']:g}, group {o['group']}, "
                          f"the same choice in {100*o['stability']:.0f}% of the resamples."]
+            if (o['alpha'], o['group']) != (res['alpha'], res['group']):
+                lines[-1] += (" **The two criteria disagree**: the held-out split does not settle the choice. Hold out more "
+                              "images per class (--n-heldout) or add draws (--draws) before trusting either.")
     return '\n'.join(lines)
 
 # %% ../nbs/10b_tune.ipynb #6017c696
