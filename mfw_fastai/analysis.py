@@ -159,6 +159,25 @@ def plot_progress(runs:dict, # Name -> `TrainingProgress` (e.g. {'ERM': ..., 'MF
     fig.tight_layout()
     return fig
 
+# %% ../nbs/06_analysis.ipynb #e34ff2f4
+@patch
+def phases(self:TrainingProgress,
+           at:float=0.5, # Training-accuracy level whose first epoch is reported
+          )->pd.DataFrame:
+    "Per class: first epoch at `at` training accuracy, final training and test accuracy (%), mean gradient norm per half"
+    df = self.to_df()
+    if df.empty: raise ValueError("Nothing recorded yet: fit the learner with this TrainingProgress first")
+    half = (df.epoch.max() + 1) // 2 # epochs 0 .. half-1, then the rest
+    g = df.groupby('class', sort=False)
+    out = pd.DataFrame({'n_train': g.n_train.first(),
+        f"epoch at {100*at:g}% train acc": df[df.train_acc >= at].groupby('class', sort=False).epoch.min().add(1),
+        'final train acc': g.train_acc.last().mul(100).round(1)})
+    if 'test_acc' in df.columns: out['final test acc'] = g.test_acc.last().mul(100).round(1)
+    if 'grad_norm' in df.columns:
+        out['grad norm, 1st half'] = df[df.epoch < half].groupby('class', sort=False).grad_norm.mean().round(3)
+        out['grad norm, 2nd half'] = df[df.epoch >= half].groupby('class', sort=False).grad_norm.mean().round(3)
+    return out
+
 # %% ../nbs/06_analysis.ipynb #702fc45b
 def penultimate_features(learn:Learner, # A trained learner
                          dl, # Data to embed (e.g. `_eval_train_dl(learn.dls)` or `learn.dls.valid`)
