@@ -159,7 +159,7 @@ def plot_progress(runs:dict, # Name -> `TrainingProgress` (e.g. {'ERM': ..., 'MF
     fig.tight_layout()
     return fig
 
-# %% ../nbs/06_analysis.ipynb #e34ff2f4
+# %% ../nbs/06_analysis.ipynb #17963f5c
 @patch
 def phases(self:TrainingProgress,
            at:float=0.5, # Training-accuracy level whose first epoch is reported
