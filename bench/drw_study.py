@@ -15,13 +15,22 @@ import reproduce as R  # noqa: E402
 from reproduce import name_of, suite, label  # noqa: E402
 
 
+def variant(s):
+    "A readable name of a drw-study setting"
+    m, dm, ds = s['method'], s.get('drw_mfw_alpha'), s.get('drw_start', 0.8)
+    if m == 'mfw': return f"MFW (α {s['alpha']:g})"
+    if m == 'mfw-drw':
+        when = 'MFW kept on when re-weighting' if dm is None else 'MFW off when re-weighting' if dm == 0 else f"MFW α {dm:g} when re-weighting"
+        return f"MFW (α {s['alpha']:g}) + DRW from {100*ds:.0f}%, {when}"
+    return {'drw': 'ERM + DRW from 80%', 'ldam-drw': 'LDAM-DRW (DRW from 80%)', 'erm': 'ERM'}.get(m, label(dict(method=m, drw_start=ds, drw_mfw_alpha=dm)))
+
+
 def rows():
     out = []
     for s in suite('drw-study'):
         f = R.RECORD/name_of(s, 0)/'results.json'
         r = json.loads(f.read_text()) if f.exists() else None
-        lab = label(dict(method=s['method'], drw_start=s.get('drw_start', 0.8), drw_mfw_alpha=s.get('drw_mfw_alpha')))
-        if s['method'].startswith('mfw'): lab += f" (α {s['alpha']:g})"
+        lab = variant(s)
         out.append(dict(variant=lab, name=name_of(s, 0), **({} if r is None else dict(
             accuracy=r['accuracy'], major=sum(r['per_class_accuracy'][:5])/5, minor=sum(r['per_class_accuracy'][5:])/5,
             largest=r['per_class_accuracy'][0], smallest=r['per_class_accuracy'][-1]))))

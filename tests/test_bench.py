@@ -50,6 +50,7 @@ def test_table1_from_recorded_runs(store):
     for sd, a in enumerate((0.60, 0.62, 0.64)): record(f"exp100-erm-a1-resnet20-e30-s{sd}", a)
     for sd, a in enumerate((0.70, 0.71)): record(f"exp100-mfw-a5-resnet20-e30-s{sd}", a)  # seed 2 still running
     record('exp100-mfw-a1-resnet20-e30-s0', 0.65)
+    record('exp100-mfw-drw-a5-dm0-resnet20-e30-s0', 0.72); record('exp100-mfw-drw-a5-resnet20-e30-s0', 0.50)  # MFW + DRW: MFW off when re-weighting
     t = R.TUNE/'exp100-e30'; t.mkdir(parents=True)
     t.joinpath('tuned.json').write_text(json.dumps({'alpha': 5., 'criterion': 'accuracy', 'train_seconds': 7200.,
         'by_criterion': {'accuracy': {'alpha': 5., 'group': 2, 'stability': .8}, 'loss': {'alpha': 1., 'group': 2, 'stability': .9}}}))
@@ -57,13 +58,14 @@ def test_table1_from_recorded_runs(store):
     w = rows[('exp', 100)]
     assert w['erm']['accuracy'] == pytest.approx((0.60 + 0.62 + 0.64)/3) and w['erm']['seeds'] == [0, 1, 2]
     assert w['mfw_by_accuracy']['seeds'] == [0, 1] and w['mfw_by_accuracy']['accuracy'] == pytest.approx(0.705)
-    assert w['mfw_by_loss']['seeds'] == [0] and w['mfw-drw_by_accuracy'] is None
+    assert w['mfw_by_loss']['seeds'] == [0] and w['mfw-drw_by_accuracy']['accuracy'] == 0.72 and w['mfw-drw_by_loss'] is None
     assert rows[('step', 10)]['erm'] is None and rows[('step', 10)]['alpha_by_accuracy'] is None
     md = table1.markdown(table1.build())
     line = next(l for l in md.splitlines() if l.startswith('| long-tailed ρ = 100 |'))
-    assert '| 62.0 (mean of 3) | 70.5 (α 5, 2 of 3 seeds) | pending | +8.5 | 65.0 (α 1, 1 of 3 seeds) | pending | 71.1 / 78.5 / 79.8 |' in line
+    assert '| 62.0 (mean of 3) | 70.5 (α 5, 2 of 3 seeds) | 72.0 (1 of 3 seeds) | +8.5 | 65.0 (α 1, 1 of 3 seeds) | pending | 71.1 / 78.5 / 79.8 |' in line
     assert 'MFW − ERM mean over them +8.5 points' in md
-    assert 'finished trainings above: 0.2 h; of the held-out tuning so far: 2.0 h' in md  # 6 runs x 100 s; one counted once
+    assert 'MFW + DRW − MFW (target ≥ −1 in every setting): long-tailed ρ = 100: +1.5' in md
+    assert 'finished trainings above: 0.2 h; of the held-out tuning so far: 2.0 h' in md  # 7 runs x 100 s
 
 
 def test_run_names():
