@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Everything issue 19's table needs, in the order that gives results soonest; resumable: run it again after a stop and
+# every finished training is reused, every stopped one resumes from its last finished epoch. Two trainings at a time.
+#   bash bench/table_all.sh [RUNS_DIR]      (default ~/mfw-bench-runs; run folders with checkpoints go there)
+# Finished trainings' small files land in bench/results/runs/ and the tunings in bench/results/tune/: commit them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+R=${1:-$HOME/mfw-bench-runs}
+step() { echo "== $(date -u +%F' '%T) $*"; python bench/reproduce.py "$@" --runs-dir "$R"; }
+step drw-study                                  # why MFW + DRW fell below MFW (step rho=100)
+step table --methods erm --seeds 0              # ERM needs no alpha
+step tune                                       # mfw-tune per setting: alpha in {0.5, 1, 2, 5} on the held-out split
+step table --seeds 0                            # MFW and MFW + DRW at seed 0, alpha by held-out accuracy
+step table --seeds 0 --criterion loss           # the same where the held-out loss chose another alpha
+step table                                      # seeds 1 and 2 at rho = 100
+step table --criterion loss
+python bench/table1.py > /dev/null && python bench/drw_study.py > /dev/null
+echo "== $(date -u +%F' '%T) done: bench/results/table1-cpu.md, bench/results/drw-study-cpu.md"
