@@ -1,12 +1,12 @@
 """The DRW study's table (step CIFAR-10, rho = 100, ResNet-20, 30 epochs, seed 0), from the recorded trainings.
 
 `python bench/reproduce.py drw-study` trains the variants; this prints (and saves as bench/results/drw-study-cpu.md)
-their test accuracy overall, over the five major and the five minor classes, and what share of the test images each
-variant assigns to the major classes (from the per-class accuracies: a lower bound), marking unfinished ones `pending`.
+their test accuracy overall, over the five major and the five minor classes, and of the largest and the smallest class,
+marking unfinished ones `pending`.
 
     python bench/drw_study.py
 """
-import json, sys
+import sys
 from pathlib import Path
 
 here = Path(__file__).resolve().parent
@@ -28,10 +28,8 @@ def variant(s):
 def rows():
     out = []
     for s in suite('drw-study'):
-        f = R.RECORD/name_of(s, 0)/'results.json'
-        r = json.loads(f.read_text()) if f.exists() else None
-        lab = variant(s)
-        out.append(dict(variant=lab, name=name_of(s, 0), **({} if r is None else dict(
+        r = R.recorded(s, 0)
+        out.append(dict(variant=variant(s), name=name_of(s, 0), **({} if r is None else dict(
             accuracy=r['accuracy'], major=sum(r['per_class_accuracy'][:5])/5, minor=sum(r['per_class_accuracy'][5:])/5,
             largest=r['per_class_accuracy'][0], smallest=r['per_class_accuracy'][-1]))))
     return out

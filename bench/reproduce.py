@@ -114,9 +114,20 @@ def record(d):
         if (d/f).exists(): shutil.copy2(d/f, dst/f)
 
 
+def recorded(s, seed):
+    "The results.json of setting `s` at `seed` recorded in bench/results/runs/, or None"
+    f = RECORD/name_of(s, seed)/'results.json'
+    return json.loads(f.read_text()) if f.exists() else None
+
+
+def tune_key(s):
+    "The folder name of a setting's tuning under bench/results/tune/"
+    return f"{s['imbalance']}{s['rho']:g}-e{s['epochs']}"
+
+
 def tuned_alpha(s, criterion='accuracy'):
     "The alpha mfw-tune chose for this setting by `criterion` (bench/results/tune/<kind><rho>-e<epochs>/tuned.json), or None"
-    f = TUNE/f"{s['imbalance']}{s['rho']:g}-e{s['epochs']}"/'tuned.json'
+    f = TUNE/tune_key(s)/'tuned.json'
     if not f.exists(): return None
     t = json.loads(f.read_text())
     if criterion in t.get('by_criterion', {}): return t['by_criterion'][criterion]['alpha']
@@ -215,7 +226,7 @@ def tune_suite(args):
     if not settings: raise SystemExit(f"--only {args.only} selects no setting of the table")
     root = Path(args.runs_dir) if args.runs_dir else here/'runs'
     for s in settings:
-        key = f"{s['imbalance']}{s['rho']:g}-e{args.epochs or s['epochs']}" + ('-tiny' if args.tiny else '')
+        key = tune_key(dict(s, epochs=args.epochs or s['epochs'])) + ('-tiny' if args.tiny else '')
         out, rec = root/'tune'/key, TUNE/key
         for c in (rec.iterdir() if rec.exists() else []): # candidates finished on an earlier day: reuse them
             if c.is_dir() and not (out/c.name/'results.json').exists():

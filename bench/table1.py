@@ -17,49 +17,42 @@ from pathlib import Path
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here)); sys.path.insert(0, str(here.parent))
 import reproduce as R  # noqa: E402
-from reproduce import name_of, tuned_alpha, suite  # noqa: E402
+from reproduce import name_of, tuned_alpha, tune_key, suite  # noqa: E402
 from mfw_fastai.cli import paper_table1  # noqa: E402
 
-SETTINGS = [(k, r) for k in ('exp', 'step') for r in (10, 100, 200)]
 KIND = {'exp': 'long-tailed', 'step': 'step'}
-
-
-def result(s, seed):
-    "The recorded result of setting `s` at `seed`, or None"
-    f = R.RECORD/name_of(s, seed)/'results.json'
-    return json.loads(f.read_text()) if f.exists() else None
 
 
 def cell(s, seeds):
     "Mean accuracy over the seeds that finished, the seeds it is over, the seconds they took"
-    rs = [(sd, result(s, sd)) for sd in seeds]; done = [(sd, r) for sd, r in rs if r is not None]
+    done = [(sd, r) for sd in seeds for r in [R.recorded(s, sd)] if r is not None]
     if not done: return None
     return {'accuracy': sum(r['accuracy'] for _, r in done)/len(done), 'seeds': [sd for sd, _ in done], 'of_seeds': list(seeds),
             'per_seed': {sd: r['accuracy'] for sd, r in done}, 'seconds': {name_of(s, sd): r['seconds'] for sd, r in done},
             'minor_half': sum(sum(r['per_class_accuracy'][5:])/5 for _, r in done)/len(done)}
 
 
-def tune_cost(k, r):
-    f = R.TUNE/f"{k}{r}-e30"/'tuned.json'
+def tune_cost(s):
+    f = R.TUNE/tune_key(s)/'tuned.json'
     return json.loads(f.read_text())['train_seconds'] if f.exists() else None
 
 
 def build():
-    base = next(s for s in suite('table'))
+    "One row per setting of the table suite (its seeds, and its MFW + DRW variant, come from the suite itself)"
+    table = suite('table')
     rows = []
-    for k, r in SETTINGS:
-        seeds = [0, 1, 2] if r == 100 else [0]
-        s = dict(base, imbalance=k, rho=r); s.pop('seeds', None)
-        row = {'kind': k, 'rho': r, 'seeds': seeds, 'tune_seconds': tune_cost(k, r),
+    for erm in (s for s in table if s['method'] == 'erm'):
+        k, r, seeds = erm['imbalance'], erm['rho'], erm['seeds']
+        mine = {s['method']: s for s in table if (s['imbalance'], s['rho']) == (k, r)}
+        row = {'kind': k, 'rho': r, 'seeds': seeds, 'tune_seconds': tune_cost(erm),
                'paper': {m: paper_table1['cifar10'][m][f"{k}{r}"] for m in ('erm', 'mfw', 'mfw-drw')}}
-        row['erm'] = cell(dict(s, method='erm', alpha=1), seeds)
+        row['erm'] = cell(erm, seeds)
         for crit in ('accuracy', 'loss'):
-            a = tuned_alpha(dict(s, method='mfw'), crit)
+            a = tuned_alpha(mine['mfw'], crit)
             row[f'alpha_by_{crit}'] = a
-            row[f'mfw_by_{crit}'] = None if a is None else cell(dict(s, method='mfw', alpha=a), seeds)
-            row[f'mfw-drw_by_{crit}'] = None if a is None else cell(dict(s, method='mfw-drw', alpha=a, drw_mfw_alpha=0), seeds)
+            for m in ('mfw', 'mfw-drw'): row[f'{m}_by_{crit}'] = None if a is None else cell(dict(mine[m], alpha=a), seeds)
         rows.append(row)
-    return rows
+    return sorted(rows, key=lambda w: (w['kind'], w['rho']))
 
 
 def fmt(c, alpha=None):
@@ -105,9 +98,9 @@ def markdown(rows):
 def tuner_check(alphas=(0.5, 1, 2, 5)):
     "Target 3: test-set accuracy of each candidate alpha on long-tailed rho = 100, seed 0 (alpha-check), against mfw-tune's choices"
     base = dict(next(iter(suite('alpha-check'))))
-    acc = {a: result(dict(base, alpha=a), 0) for a in alphas}
+    acc = {a: R.recorded(dict(base, alpha=a), 0) for a in alphas}
     acc = {a: r['accuracy'] for a, r in acc.items() if r is not None}
-    f = R.TUNE/'exp100-e30'/'tuned.json'
+    f = R.TUNE/tune_key(base)/'tuned.json'
     if not f.exists(): return acc, 'Check of the tuner: long-tailed rho = 100 is not tuned yet.'
     t = json.loads(f.read_text())
     L = ['Check of the tuner (target: the chosen α within 1 point of the best α on the test set; long-tailed ρ = 100, seed 0, '
