@@ -136,16 +136,16 @@ def tune_mfw(
     t0 = time.time()
     with ThreadPoolExecutor(jobs) as ex: done = list(ex.map(one, runs))
     preds = {(a, g): [pd.read_csv(out/_cand_name(a, g, cfg['seed'] + k)/'heldout_preds.csv') for k in range(draws)] for g in groups for a in alphas}
-    choice, table = choose({f"{a:g}|{g}": v for (a, g), v in preds.items()}, criterion, n_boot)
+    keyed = {f"{a:g}|{g}": v for (a, g), v in preds.items()}
+    choice, table = choose(keyed, criterion, n_boot)
     a, g = choice.split('|'); a, g = float(a), int(g)
     table.insert(0, 'alpha', [float(c.split('|')[0]) for c in table.candidate]); table.insert(1, 'group', [int(c.split('|')[1]) for c in table.candidate])
     table = table.drop(columns='candidate')
     row = table[(table.alpha == a) & (table.group == g)].iloc[0]
-    by = {}
-    for crit in ('accuracy', 'loss'): # both criteria from the same runs: the other one costs no training
-        c, t = (choice, table) if crit == criterion else choose({f"{a_:g}|{g_}": v for (a_, g_), v in preds.items()}, crit, n_boot)
-        by[crit] = {'alpha': float(c.split('|')[0]), 'group': int(c.split('|')[1]),
-                    'stability': float(row.chosen_share) if crit == criterion else float(t.chosen_share[t.candidate == c].iloc[0])}
+    other = 'loss' if criterion == 'accuracy' else 'accuracy' # the other criterion, from the same runs: it costs no training
+    c, t = choose(keyed, other, n_boot)
+    by = {criterion: {'alpha': a, 'group': g, 'stability': float(row.chosen_share)},
+          other: {'alpha': float(c.split('|')[0]), 'group': int(c.split('|')[1]), 'stability': float(t.chosen_share[t.candidate == c].iloc[0])}}
     train_seconds = float(sum(s for _, s in done))
     res = {'alpha': a, 'group': g, 'group_tuned': group_tuned, 'criterion': criterion, 'stability': float(row.chosen_share), 'by_criterion': by,
            'n_heldout': n_heldout, 'draws': draws, 'n_boot': n_boot, 'n_candidates': len(table), 'folder': str(out.resolve()),
