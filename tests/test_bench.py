@@ -76,3 +76,17 @@ def test_run_names():
     assert R.name_of(dict(s, method='mfw-drw', alpha=5, drw_mfw_alpha=0), 0) == 'step100-mfw-drw-a5-dm0-resnet20-e30-s0'
     assert R.name_of(dict(s, method='mfw-drw', alpha=5, drw_start=0.6), 0) == 'step100-mfw-drw-a5-ds0.6-resnet20-e30-s0'
     assert R.name_of(dict(s, method='mfw', alpha=1, heldout=True, precision='bf16'), 2) == 'step100-mfw-a1-resnet20-e30-s2-heldout-bf16'
+
+
+def test_tuner_check_per_setting(store):
+    "Target 3 against made-up test-set runs: the gap of each rule's choice to the best alpha, per setting of the alpha-check"
+    for a, acc in ((0.5, 0.657), (1, 0.660), (2, 0.678), (5, 0.710)): record(f"exp100-mfw-a{a:g}-resnet20-e30-s0", acc)
+    for a, acc in ((0.5, 0.50), (1, 0.52)): record(f"exp200-mfw-a{a:g}-resnet20-e30-s0", acc)  # alpha 2 and 5 still running
+    t = R.TUNE/'exp100-e30'; t.mkdir(parents=True)
+    t.joinpath('tuned.json').write_text(json.dumps({'alpha': 1., 'criterion': 'accuracy', 'train_seconds': 1.,
+        'by_criterion': {'accuracy': {'alpha': 1., 'stability': .78}, 'loss': {'alpha': 5., 'stability': .94}}}))
+    acc, md = table1.tuner_check()
+    assert acc['exp100'] == {0.5: 0.657, 1: 0.660, 2: 0.678, 5: 0.710} and acc['exp200'] == {0.5: 0.50, 1: 0.52}
+    assert '- By held-out accuracy: α 1 (78% of resamples), 5.0 points below the best: NOT within 1 point.' in md  # 71.0 - 66.0
+    assert '- By held-out loss: α 5 (94% of resamples), 0.0 points below the best: within 1 point.' in md
+    assert 'long-tailed ρ = 200 (target' in md and 'α 2: pending' in md and '- long-tailed ρ = 200 is not tuned yet.' in md
