@@ -95,6 +95,38 @@ def markdown(rows):
     return '\n'.join(L)
 
 
+def n_train(kind, rho, heldout=0):
+    "CIFAR-10 training images of a setting (minus `heldout` per class for a tuning candidate)"
+    from mfw_fastai.data import imbalance_counts
+    return sum(imbalance_counts(5000, 10, kind, rho)) - 10*heldout
+
+
+def remaining(rows, alphas=4, epochs=30):
+    """The trainings the table still needs and their machine time, estimated from the recorded trainings' median
+    speed (images per second, one process each, two at a time). Untuned settings count their tuning (`alphas`
+    candidates) and the MFW and MFW + DRW runs by held-out accuracy; the held-out loss may add as many again."""
+    import statistics
+    ips = [r['images_per_second'] for d in R.RECORD.glob('*-e30-s*') if (d/'results.json').exists() and 'heldout' not in d.name
+           for r in [json.loads((d/'results.json').read_text())] if r.get('images_per_second')]
+    todo = []  # (what, images)
+    for w in rows:
+        k, r, seeds = w['kind'], w['rho'], w['seeds']
+        n = n_train(k, r)
+        if w['erm'] is None or len(w['erm']['seeds']) < len(seeds):
+            todo += [(f"{k}{r} ERM", n)]*(len(seeds) - (len(w['erm']['seeds']) if w['erm'] else 0))
+        if w['alpha_by_accuracy'] is None:
+            todo += [(f"{k}{r} tuning", n_train(k, r, 3))]*alphas + [(f"{k}{r} MFW / MFW + DRW", n)]*(2*len(seeds))
+            continue
+        runs = {}  # distinct trainings: a run both criteria chose counts once
+        for crit in ('accuracy', 'loss'):
+            for m in ('mfw', 'mfw-drw'):
+                c = w[f'{m}_by_{crit}']
+                runs[(m, w[f'alpha_by_{crit}'])] = len(seeds) - (len(c['seeds']) if c else 0)
+        todo += [(f"{k}{r} MFW / MFW + DRW", n)]*sum(runs.values())
+    secs = sum(i*epochs for _, i in todo)/statistics.median(ips) if ips and todo else 0.
+    return {'trainings': len(todo), 'seconds': secs, 'images_per_second': statistics.median(ips) if ips else None}
+
+
 def tuner_check(alphas=(0.5, 1, 2, 5)):
     """Target 3: test-set accuracy of each candidate alpha (alpha-check, seed 0) against mfw-tune's choices, per setting of
     the alpha-check suite (long-tailed rho = 100, the target's; rho = 200, a second check of the choice rules)"""
@@ -125,7 +157,10 @@ def tuner_check(alphas=(0.5, 1, 2, 5)):
 if __name__ == '__main__':
     rows = build()
     acc, chk = tuner_check()
-    md = markdown(rows) + '\n\n' + chk
-    (here/'results'/'table1-cpu.json').write_text(json.dumps({'settings': rows, 'alpha_check_test_accuracy': {k: {str(a): v for a, v in d.items()} for k, d in acc.items()}}, indent=1))
+    left = remaining(rows)
+    md = markdown(rows) + (f"\n- Still to train: {left['trainings']} trainings, about {left['seconds']/3600:.0f} h of machine time "
+          f"(about {left['seconds']/7200:.0f} h of wall time two at a time, at the recorded median of {left['images_per_second']:.0f} images/s "
+          "per training), more where the held-out loss chooses another α than the accuracy." if left['trainings'] else '') + '\n\n' + chk
+    (here/'results'/'table1-cpu.json').write_text(json.dumps({'settings': rows, 'remaining': left, 'alpha_check_test_accuracy': {k: {str(a): v for a, v in d.items()} for k, d in acc.items()}}, indent=1))
     (here/'results'/'table1-cpu.md').write_text(md + '\n')
     print(md)

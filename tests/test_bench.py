@@ -90,3 +90,19 @@ def test_tuner_check_per_setting(store):
     assert '- By held-out accuracy: α 1 (78% of resamples), 5.0 points below the best: NOT within 1 point.' in md  # 71.0 - 66.0
     assert '- By held-out loss: α 5 (94% of resamples), 0.0 points below the best: within 1 point.' in md
     assert 'long-tailed ρ = 200 (target' in md and 'α 2: pending' in md and '- long-tailed ρ = 200 is not tuned yet.' in md
+
+
+def test_remaining_trainings_and_time(store):
+    "What the table still needs, counted by hand: tunings (4 candidates on the training set minus 3 per class) and runs"
+    for sd in range(3):
+        d = R.RECORD/f"exp100-erm-a1-resnet20-e30-s{sd}"; d.mkdir(parents=True)
+        (d/'results.json').write_text(json.dumps({'accuracy': .6, 'per_class_accuracy': [.6]*10, 'seconds': 1., 'images_per_second': 100.}))
+    left = table1.remaining(table1.build())
+    exp = lambda rho: sum(int(5000*(1/rho)**(i/9)) for i in range(10))  # the long-tailed profile, largest class 5,000
+    step = lambda rho: 5*5000 + 5*int(5000/rho)
+    assert exp(100) == 12406 and step(100) == 25250                  # the sizes the docs quote
+    # exp100: ERM done; 4 tuning candidates + MFW and MFW + DRW x 3 seeds. step100: 3 ERM + 4 + 6. The four others: 1 + 4 + 2.
+    n = (4*(exp(100) - 30) + 6*exp(100)) + (3*step(100) + 4*(step(100) - 30) + 6*step(100))
+    n += sum(f(r) + 4*(f(r) - 30) + 2*f(r) for f in (exp, step) for r in (10, 200))
+    assert left['trainings'] == 10 + 13 + 4*7 and left['images_per_second'] == 100.
+    assert left['seconds'] == pytest.approx(30*n/100.)
