@@ -57,7 +57,7 @@ def build():
 
 def fmt(c, alpha=None):
     "accuracy %, with alpha and the seeds it averages"
-    if c is None: return 'pending'
+    if c is None: return 'pending' + (f" (α {alpha:g})" if alpha is not None else '')
     notes = ([f"α {alpha:g}"] if alpha is not None else []) + (
         [f"{len(c['seeds'])} of {len(c['of_seeds'])} seeds" if len(c['seeds']) < len(c['of_seeds']) else f"mean of {len(c['seeds'])}"] if len(c['of_seeds']) > 1 else [])
     return f"{100*c['accuracy']:.1f}" + (f" ({', '.join(notes)})" if notes else '')
