@@ -10,6 +10,7 @@ step() { echo "== $(date -u +%F' '%T) $*"; python bench/reproduce.py "$@" --runs
 step drw-study                                  # why MFW + DRW fell below MFW (step rho=100)
 step tune --only exp200                         # the cheapest setting first: its tuning and its test-set alpha check
 step alpha-check --only exp200                  # (checks both choice rules on a setting neither was looked at on)
+step table --only exp200                        # then its whole row (the MFW run at the tuned alpha is the check's own)
 step table --methods erm --seeds 0              # ERM needs no alpha
 step tune                                       # mfw-tune per setting: alpha in {0.5, 1, 2, 5} on the held-out split
 step table --seeds 0                            # MFW and MFW + DRW at seed 0, alpha by held-out accuracy
