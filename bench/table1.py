@@ -19,6 +19,7 @@ sys.path.insert(0, str(here)); sys.path.insert(0, str(here.parent))
 import reproduce as R  # noqa: E402
 from reproduce import name_of, tuned_alpha, tune_key, suite  # noqa: E402
 from mfw_fastai.cli import paper_table1  # noqa: E402
+from mfw_fastai.data import imbalance_counts  # noqa: E402
 
 KIND = {'exp': 'long-tailed', 'step': 'step'}
 
@@ -97,7 +98,6 @@ def markdown(rows):
 
 def n_train(kind, rho, heldout=0):
     "CIFAR-10 training images of a setting (minus `heldout` per class for a tuning candidate)"
-    from mfw_fastai.data import imbalance_counts
     return sum(imbalance_counts(5000, 10, kind, rho)) - 10*heldout
 
 
@@ -108,22 +108,18 @@ def remaining(rows, alphas=4, epochs=30):
     import statistics
     ips = [r['images_per_second'] for d in R.RECORD.glob('*-e30-s*') if (d/'results.json').exists() and 'heldout' not in d.name
            for r in [json.loads((d/'results.json').read_text())] if r.get('images_per_second')]
-    todo = []  # (what, images)
+    todo = []  # the training images of each training still to run
     for w in rows:
         k, r, seeds = w['kind'], w['rho'], w['seeds']
         n = n_train(k, r)
-        if w['erm'] is None or len(w['erm']['seeds']) < len(seeds):
-            todo += [(f"{k}{r} ERM", n)]*(len(seeds) - (len(w['erm']['seeds']) if w['erm'] else 0))
+        todo += [n]*(len(seeds) - len(w['erm']['seeds'] if w['erm'] else []))
         if w['alpha_by_accuracy'] is None:
-            todo += [(f"{k}{r} tuning", n_train(k, r, 3))]*alphas + [(f"{k}{r} MFW / MFW + DRW", n)]*(2*len(seeds))
+            todo += [n_train(k, r, 3)]*alphas + [n]*(2*len(seeds))
             continue
-        runs = {}  # distinct trainings: a run both criteria chose counts once
-        for crit in ('accuracy', 'loss'):
-            for m in ('mfw', 'mfw-drw'):
-                c = w[f'{m}_by_{crit}']
-                runs[(m, w[f'alpha_by_{crit}'])] = len(seeds) - (len(c['seeds']) if c else 0)
-        todo += [(f"{k}{r} MFW / MFW + DRW", n)]*sum(runs.values())
-    secs = sum(i*epochs for _, i in todo)/statistics.median(ips) if ips and todo else 0.
+        runs = {(m, w[f'alpha_by_{crit}']): len(seeds) - len(w[f'{m}_by_{crit}']['seeds'] if w[f'{m}_by_{crit}'] else [])
+                for crit in ('accuracy', 'loss') for m in ('mfw', 'mfw-drw')}  # distinct trainings: a run both criteria chose counts once
+        todo += [n]*sum(runs.values())
+    secs = sum(todo)*epochs/statistics.median(ips) if ips and todo else 0.
     return {'trainings': len(todo), 'seconds': secs, 'images_per_second': statistics.median(ips) if ips else None}
 
 
@@ -131,8 +127,8 @@ def tuner_check(alphas=(0.5, 1, 2, 5)):
     """Target 3: test-set accuracy of each candidate alpha (alpha-check, seed 0) against mfw-tune's choices, per setting of
     the alpha-check suite (long-tailed rho = 100, the target's; rho = 200, a second check of the choice rules)"""
     accs, L = {}, []
-    for (k, r) in dict.fromkeys((s['imbalance'], s['rho']) for s in suite('alpha-check')):
-        base = next(s for s in suite('alpha-check') if (s['imbalance'], s['rho']) == (k, r))
+    settings = {(s['imbalance'], s['rho']): s for s in suite('alpha-check')}  # one per setting: its candidates differ only in alpha
+    for (k, r), base in settings.items():
         acc = {a: R.recorded(dict(base, alpha=a), 0) for a in alphas}
         acc = accs[f"{k}{r}"] = {a: x['accuracy'] for a, x in acc.items() if x is not None}
         where = f"{KIND[k]} ρ = {r}"

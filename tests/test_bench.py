@@ -41,9 +41,9 @@ def test_import_records_test_set_fp32_runs_once(store):
     assert import_runs.import_file(f) == []  # never overwrites a recorded run
 
 
-def record(name, acc, seconds=100.):
+def record(name, acc, seconds=100., **extra):
     d = R.RECORD/name; d.mkdir(parents=True)
-    (d/'results.json').write_text(json.dumps({'accuracy': acc, 'per_class_accuracy': [acc]*10, 'seconds': seconds}))
+    (d/'results.json').write_text(json.dumps({'accuracy': acc, 'per_class_accuracy': [acc]*10, 'seconds': seconds, **extra}))
 
 
 def test_table1_from_recorded_runs(store):
@@ -94,9 +94,7 @@ def test_tuner_check_per_setting(store):
 
 def test_remaining_trainings_and_time(store):
     "What the table still needs, counted by hand: tunings (4 candidates on the training set minus 3 per class) and runs"
-    for sd in range(3):
-        d = R.RECORD/f"exp100-erm-a1-resnet20-e30-s{sd}"; d.mkdir(parents=True)
-        (d/'results.json').write_text(json.dumps({'accuracy': .6, 'per_class_accuracy': [.6]*10, 'seconds': 1., 'images_per_second': 100.}))
+    for sd in range(3): record(f"exp100-erm-a1-resnet20-e30-s{sd}", .6, images_per_second=100.)
     left = table1.remaining(table1.build())
     exp = lambda rho: sum(int(5000*(1/rho)**(i/9)) for i in range(10))  # the long-tailed profile, largest class 5,000
     step = lambda rho: 5*5000 + 5*int(5000/rho)
