@@ -20,7 +20,7 @@ def variant(s):
     m, dm, ds = s['method'], s.get('drw_mfw_alpha'), s.get('drw_start', 0.8)
     if m == 'mfw': return f"MFW (α {s['alpha']:g})"
     if m == 'mfw-drw':
-        when = 'MFW kept on when re-weighting' if dm is None else 'MFW off when re-weighting' if dm == 0 else f"MFW α {dm:g} when re-weighting"
+        when = 'MFW kept on when re-weighting' if dm == 'keep' else 'MFW off when re-weighting' if dm == 0 else f"MFW α {dm:g} when re-weighting"
         return f"MFW (α {s['alpha']:g}) + DRW from {100*ds:.0f}%, {when}"
     return {'drw': 'ERM + DRW from 80%', 'ldam-drw': 'LDAM-DRW (DRW from 80%)', 'erm': 'ERM'}.get(m, label(dict(method=m, drw_start=ds, drw_mfw_alpha=dm)))
 

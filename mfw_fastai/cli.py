@@ -47,6 +47,16 @@ def _alpha_arg(v:str):
     try: return float(v)
     except ValueError: raise argparse.ArgumentTypeError(f"must be a number or tuned:FOLDER (an mfw-tune output), got {v!r}") from None
 
+def _drw_mfw_arg(v:str):
+    "argparse type of --drw-mfw-alpha: a number, or keep"
+    if v == 'keep': return v
+    try: return float(v)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a number (0: MFW off when re-weighting) or keep, got {v!r}") from None
+
+def _legacy(settings:dict)->dict:
+    "A recorded run's settings as this version reads them: MFW + DRW runs recorded without drw_mfw_alpha kept MFW on"
+    return {**settings, 'drw_mfw_alpha': 'keep'} if settings.get('method') == 'mfw-drw' and settings.get('drw_mfw_alpha') is None else settings
+
 def default_alpha(imbalance:str, # Kind of imbalance: 'step' or 'exp' (long-tailed)
                  )->float:
     "The paper's α: 5 for step imbalance, 1 for long-tailed (Table 6)"
@@ -58,7 +68,7 @@ def run_name(cfg:dict, # A run's settings, as `check_config` returns them
     ds = Path(cfg['dataset']).name if cfg['dataset'] not in ('cifar10', 'cifar100') else cfg['dataset']
     a = f"-a{cfg['alpha']:g}" if cfg['method'].startswith('mfw') else ''
     if cfg['method'].endswith('drw') and cfg.get('drw_start', 0.8) != 0.8: a += f"-ds{cfg['drw_start']:g}"
-    if cfg.get('drw_mfw_alpha') is not None: a += f"-dm{cfg['drw_mfw_alpha']:g}"
+    if cfg.get('drw_mfw_alpha') not in (None, 'keep'): a += f"-dm{cfg['drw_mfw_alpha']:g}" # 'keep': the name MFW + DRW runs had when MFW stayed on by default
     return f"{ds}-{cfg['imbalance']}{cfg['rho']:g}-{cfg['method']}{a}-{cfg['arch']}-e{cfg['epochs']}-s{cfg['seed']}"
 
 def _write_json(obj, fname):
@@ -99,8 +109,10 @@ def check_config(cfg:dict, # A run's settings (`mfw-train`'s options by name); m
             raise ValueError(f"--{k.replace('_', '-')} must be a number {'> 0' if lo is not None else '>= 0'}, got {v!r}")
     if not 0 <= cfg['drw_start'] <= 1: raise ValueError(f"--drw-start must be in [0, 1], got {cfg['drw_start']!r}")
     if cfg['drw_mfw_alpha'] is not None:
-        if not _is_num(cfg['drw_mfw_alpha']) or cfg['drw_mfw_alpha'] < 0: raise ValueError(f"--drw-mfw-alpha must be a number >= 0, got {cfg['drw_mfw_alpha']!r}")
         if cfg['method'] != 'mfw-drw': raise ValueError(f"--drw-mfw-alpha sets MFW's alpha in the DRW phase of mfw-drw, not of {cfg['method']}")
+        if cfg['drw_mfw_alpha'] != 'keep' and (not _is_num(cfg['drw_mfw_alpha']) or cfg['drw_mfw_alpha'] < 0):
+            raise ValueError(f"--drw-mfw-alpha must be keep (MFW on when re-weighting) or a number >= 0 (0: MFW off), got {cfg['drw_mfw_alpha']!r}")
+    elif cfg['method'] == 'mfw-drw': cfg['drw_mfw_alpha'] = 0 # MFW off when re-weighting (04_callback.drw's study)
     if cfg['precision'] not in ('fp32', 'bf16', 'fp16', 'auto'): raise ValueError(f"--precision must be fp32, bf16, fp16 or auto, got {cfg['precision']!r}")
     return cfg
 
@@ -198,7 +210,7 @@ def train_run(
     ck = out/'checkpoint.pth'
     if resume:
         if not (out/'config.json').exists(): raise FileNotFoundError(f"Nothing to resume in {out}: no config.json")
-        old = json.loads((out/'config.json').read_text())['settings']
+        old = _legacy(json.loads((out/'config.json').read_text())['settings'])
         diff = {k: (old.get(k), v) for k, v in cfg.items() if k != 'threads' and old.get(k, _defaults.get(k)) != v}
         if diff: raise ValueError(f"--resume with other settings than the run in {out}: {diff} (old, new)")
         if json.loads((out/'status.json').read_text()).get('state') == 'complete': raise ValueError(f"The run in {out} is already complete")
@@ -276,7 +288,7 @@ def load_run(
     bad = sorted(set(changes) - set(_eval_settings))
     if bad: raise ValueError(f"load_run can change only the evaluation settings {', '.join(_eval_settings)}, not {', '.join(bad)}: "
                              "other settings would describe another model")
-    cfg = check_config({**json.loads((out/'config.json').read_text())['settings'], **changes})
+    cfg = check_config({**_legacy(json.loads((out/'config.json').read_text())['settings']), **changes})
     if cfg['threads']: torch.set_num_threads(int(cfg['threads']))
     dls = _dls(cfg)
     learn = _learner(cfg, dls, class_counts(dls))
@@ -342,7 +354,7 @@ def _parser():
     a('--group', type=int, default=2, help="MFW mixes after this group (0 input, 1 stem, 2.. residual stages)")
     a('--beta', type=float, default=None, help="softness of the MFW weight s(N) (default 2.0 long-tailed, 0.01 step)")
     a('--drw-start', type=float, default=0.8, help="fraction of training before DRW re-weighting starts")
-    a('--drw-mfw-alpha', type=float, default=None, help="mfw-drw: MFW's alpha in the re-weighted phase (0: MFW off then; default: unchanged)")
+    a('--drw-mfw-alpha', type=_drw_mfw_arg, default=None, help="mfw-drw: MFW in the re-weighted phase: 0 (the default) switches it off, a number sets its alpha, keep leaves it on")
     a('--seed', type=int, default=0, help="seed of the sub-sample, initialisation, augmentation and MFW")
     a('--heldout', action='store_true', help="evaluate on a balanced held-out split of the training set instead of the test set")
     a('--n-heldout', type=int, default=3, help="held-out images per class with --heldout")

@@ -74,7 +74,10 @@ def test_run_names():
     assert R.name_of(dict(s, method='erm', alpha=5), 1) == 'step100-erm-a1-resnet20-e30-s1'  # alpha is MFW's only
     assert R.name_of(dict(s, method='drw', alpha=5), 0) == 'step100-drw-a1-resnet20-e30-s0'
     assert R.name_of(dict(s, method='mfw-drw', alpha=5, drw_mfw_alpha=0), 0) == 'step100-mfw-drw-a5-dm0-resnet20-e30-s0'
-    assert R.name_of(dict(s, method='mfw-drw', alpha=5, drw_start=0.6), 0) == 'step100-mfw-drw-a5-ds0.6-resnet20-e30-s0'
+    assert R.name_of(dict(s, method='mfw-drw', alpha=5), 0) == 'step100-mfw-drw-a5-dm0-resnet20-e30-s0'  # MFW off: mfw-drw's default
+    assert R.name_of(dict(s, method='mfw-drw', alpha=5, drw_start=0.6), 0) == 'step100-mfw-drw-a5-ds0.6-dm0-resnet20-e30-s0'
+    # MFW kept on: no suffix, the name such runs were recorded under when that was the default
+    assert R.name_of(dict(s, method='mfw-drw', alpha=5, drw_mfw_alpha='keep', drw_start=0.6), 0) == 'step100-mfw-drw-a5-ds0.6-resnet20-e30-s0'
     assert R.name_of(dict(s, method='mfw', alpha=1, heldout=True, precision='bf16'), 2) == 'step100-mfw-a1-resnet20-e30-s2-heldout-bf16'
 
 
@@ -104,3 +107,18 @@ def test_remaining_trainings_and_time(store):
     n += sum(f(r) + 4*(f(r) - 30) + 2*f(r) for f in (exp, step) for r in (10, 200))
     assert left['trainings'] == 10 + 13 + 4*7 and left['images_per_second'] == 100.
     assert left['seconds'] == pytest.approx(30*n/100.)
+
+
+def test_mfw_kept_on_when_reweighting_is_named_and_labelled_as_such():
+    "MFW + DRW: 'keep' reaches mfw-train as an option it accepts; result files of before the default changed (None) read as kept on"
+    from mfw_fastai.cli import _parser, check_config
+    s = dict(imbalance='step', rho=100, arch='resnet20', epochs=30, method='mfw-drw', alpha=5)
+    for dm, want in ((dict(drw_mfw_alpha='keep'), 'keep'), ({}, 0), (dict(drw_mfw_alpha=1), 1)):
+        args = vars(_parser().parse_args(R.args_of(dict(s, **dm), False, 1, 0)))
+        assert check_config({k: v for k, v in args.items() if k not in ('quick', 'out', 'force', 'resume', 'quiet')})['drw_mfw_alpha'] == want
+    assert R.label(dict(method='mfw-drw', drw_mfw_alpha=None)) == 'mfw-drw (MFW kept on when re-weighting)'
+    assert R.label(dict(method='mfw-drw', drw_mfw_alpha='keep')) == 'mfw-drw (MFW kept on when re-weighting)'
+    assert R.label(dict(method='mfw-drw', drw_mfw_alpha=0)) == 'mfw-drw (MFW off when re-weighting)'
+    assert R.label(dict(method='drw', drw_mfw_alpha=None)) == 'drw'
+    assert import_runs.settings_of(run('mfw-drw', 'step', 100, 0, 0.563, alpha=5, drw_mfw_alpha=None))['drw_mfw_alpha'] == 'keep'
+    assert import_runs.settings_of(run('mfw-drw', 'step', 100, 0, 0.705, alpha=5, drw_mfw_alpha=0))['drw_mfw_alpha'] == 0

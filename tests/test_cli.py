@@ -107,6 +107,7 @@ def test_sigkill_resume_equals_uninterrupted_and_same_seed_is_identical(tmp_path
     (['mfw-train', '--alpha', 'tuned:NOTHING', '--epochs', '1'], 'No tuned choice in'),
     (['mfw-train', '--alpha', 'big'], 'must be a number or tuned:FOLDER'),
     (['mfw-train', '--method', 'mfw', '--drw-mfw-alpha', '0'], '--drw-mfw-alpha sets MFW'),
+    (['mfw-train', '--method', 'mfw-drw', '--drw-mfw-alpha', 'sometimes'], 'must be a number (0: MFW off when re-weighting) or keep'),
 ])
 def test_tune_and_tuned_alpha_refuse_bad_input(tmp_path, cmd, msg):
     cmd = [str(tmp_path/c) if c in ('X', 'NOTHING') else c.replace('tuned:NOTHING', f"tuned:{tmp_path/'nothing'}") for c in cmd]

@@ -45,14 +45,14 @@ def set_class_weight(loss, # A loss with per-class weights (`CrossEntropyLossFla
 
 # %% ../../nbs/04_callback.drw.ipynb #94039a60
 class DRW(Callback):
-    "Deferred re-weighting: plain loss until `start` of training, class-balanced weighted loss after"
+    "Deferred re-weighting: plain loss until `start` of training, class-balanced weighted loss (and MFW off) after"
     order = 1
     def __init__(self,
         start:float=0.8, # Fraction of the planned epochs before re-weighting starts
         beta:float=0.9999, # Effective-number b
         counts:list=None, # Per-class training counts (default: read from the data)
         weights:list=None, # Explicit per-class weights instead of the effective-number rule
-        mfw_alpha:float=None, # MFW in the re-weighted phase: None keeps it as it is, 0 switches it off, > 0 sets its α
+        mfw_alpha:float=0, # MFW in the re-weighted phase: 0 switches it off (if the learner has it), > 0 sets its α, None keeps it as it is
     ):
         if not 0 <= start <= 1: raise ValueError(f"start must be a fraction of training in [0, 1], got {start!r}")
         if mfw_alpha is not None and (not isinstance(mfw_alpha, (int, float)) or isinstance(mfw_alpha, bool) or not np.isfinite(mfw_alpha) or mfw_alpha < 0):
@@ -71,14 +71,15 @@ class DRW(Callback):
             effective_number_weights(self.counts if self.counts is not None else class_counts(self.dls), self.beta)
         self.w = w.to(next(self.learn.model.parameters()).device)
         self.at = self.switch_epoch(self.n_epoch)
-        if self.mfw_alpha is not None and self._mfw() is None: raise ValueError("DRW(mfw_alpha=...) changes MFW in the re-weighted phase, but the learner has no MFW callback")
+        if self.mfw_alpha and self._mfw() is None: raise ValueError(f"DRW(mfw_alpha={self.mfw_alpha!r}) sets MFW's α in the re-weighted phase, but the learner has no MFW callback")
 
     def _mfw(self): return next((c for c in self.learn.cbs if type(c).__name__ == 'MFW'), None)
     def before_train(self):
         if self.epoch < self.at: return
         set_class_weight(self.learn.loss_func, self.w)
-        if self.mfw_alpha is not None:
-            m = self._mfw(); self.mfw_state = (m, m.active, m.alpha)
+        m = self._mfw()
+        if self.mfw_alpha is not None and m is not None:
+            self.mfw_state = (m, m.active, m.alpha)
             if self.mfw_alpha == 0: m.active = False
             else: m.set_alpha(self.mfw_alpha)
     def after_train(self):
