@@ -12,8 +12,11 @@ step tune --only exp200                         # the cheapest setting first: it
 step alpha-check --only exp200                  # (checks both choice rules on a setting neither was looked at on)
 step table --only exp200                        # then its whole row (the MFW run at the tuned alpha is the check's own)
 step table --methods erm --seeds 0              # ERM needs no alpha
-step tune                                       # mfw-tune per setting: alpha in {0.5, 1, 2, 5} on the held-out split
-step table --seeds 0                            # MFW and MFW + DRW at seed 0, alpha by held-out accuracy
+for x in exp10 step10 step100 step200; do        # then setting by setting, so that every stop leaves complete rows:
+  step tune --only $x                           #   mfw-tune: alpha in {0.5, 1, 2, 5} on the held-out split
+  step table --seeds 0 --only $x                #   MFW and MFW + DRW at seed 0, alpha by held-out accuracy
+done
+step table --seeds 0                            # what is left at seed 0 (MFW + DRW at long-tailed rho = 100)
 step table --seeds 0 --criterion loss           # the same where the held-out loss chose another alpha
 step table                                      # seeds 1 and 2 at rho = 100
 step table --criterion loss
