@@ -192,7 +192,7 @@ def label(r):
     m = r['method']
     if m.endswith('drw') and r.get('drw_start', 0.8) != 0.8: m += f" (DRW from {100*r['drw_start']:.0f}%)"
     a = r.get('drw_mfw_alpha')
-    if m == 'mfw-drw' and a in (None, 'keep'): m += ' (MFW kept on when re-weighting)' # None: a result file of the days when that was the default
+    if r['method'] == 'mfw-drw' and a in (None, 'keep'): m += ' (MFW kept on when re-weighting)' # None: a result file of the days when that was the default
     elif a is not None: m += ' (MFW off when re-weighting)' if a == 0 else f" (MFW alpha {a:g} when re-weighting)"
     return m
 

@@ -119,6 +119,7 @@ def test_mfw_kept_on_when_reweighting_is_named_and_labelled_as_such():
     assert R.label(dict(method='mfw-drw', drw_mfw_alpha=None)) == 'mfw-drw (MFW kept on when re-weighting)'
     assert R.label(dict(method='mfw-drw', drw_mfw_alpha='keep')) == 'mfw-drw (MFW kept on when re-weighting)'
     assert R.label(dict(method='mfw-drw', drw_mfw_alpha=0)) == 'mfw-drw (MFW off when re-weighting)'
+    assert R.label(dict(method='mfw-drw', drw_mfw_alpha='keep', drw_start=0.6)) == 'mfw-drw (DRW from 60%) (MFW kept on when re-weighting)'
     assert R.label(dict(method='drw', drw_mfw_alpha=None)) == 'drw'
     assert import_runs.settings_of(run('mfw-drw', 'step', 100, 0, 0.563, alpha=5, drw_mfw_alpha=None))['drw_mfw_alpha'] == 'keep'
     assert import_runs.settings_of(run('mfw-drw', 'step', 100, 0, 0.705, alpha=5, drw_mfw_alpha=0))['drw_mfw_alpha'] == 0
