@@ -354,7 +354,8 @@ def _parser():
     a('--group', type=int, default=2, help="MFW mixes after this group (0 input, 1 stem, 2.. residual stages)")
     a('--beta', type=float, default=None, help="softness of the MFW weight s(N) (default 2.0 long-tailed, 0.01 step)")
     a('--drw-start', type=float, default=0.8, help="fraction of training before DRW re-weighting starts")
-    a('--drw-mfw-alpha', type=_drw_mfw_arg, default=None, help="mfw-drw: MFW in the re-weighted phase: 0 (the default) switches it off, a number sets its alpha, keep leaves it on")
+    a('--drw-mfw-alpha', type=_drw_mfw_arg, default=argparse.SUPPRESS, metavar='ALPHA|keep',
+      help="mfw-drw: MFW in the re-weighted phase: 0 (the default) switches it off, a number sets its alpha, keep leaves it on")
     a('--seed', type=int, default=0, help="seed of the sub-sample, initialisation, augmentation and MFW")
     a('--heldout', action='store_true', help="evaluate on a balanced held-out split of the training set instead of the test set")
     a('--n-heldout', type=int, default=3, help="held-out images per class with --heldout")
