@@ -52,7 +52,7 @@ class DRW(Callback):
         beta:float=0.9999, # Effective-number b
         counts:list=None, # Per-class training counts (default: read from the data)
         weights:list=None, # Explicit per-class weights instead of the effective-number rule
-        mfw_alpha:float=0, # MFW in the re-weighted phase: 0 switches it off (if the learner has it), > 0 sets its α, None keeps it as it is
+        mfw_alpha:float=0, # MFW when re-weighting: 0 off, > 0 its α, None as it is
     ):
         if not 0 <= start <= 1: raise ValueError(f"start must be a fraction of training in [0, 1], got {start!r}")
         if mfw_alpha is not None and (not isinstance(mfw_alpha, (int, float)) or isinstance(mfw_alpha, bool) or not np.isfinite(mfw_alpha) or mfw_alpha < 0):
