@@ -345,9 +345,10 @@ def main():
                                           'heldout_accuracy': {str(r['alpha']): r['accuracy'] for r in rs},
                                           'heldout_loss': {str(r['alpha']): r['valid_loss'] for r in rs}}
         stem.with_suffix('.json').write_text(json.dumps(res, indent=1))
-        n_res = sum(r['how'] == 'resumed' for r in done)
+        n_res, n_reused = sum(r['how'] == 'resumed' for r in done), sum(r['how'] == 'reused' for r in done)
         md = table(done, args.suite, command) + (f"\n\nMachine: {dev} ({os.cpu_count()} CPUs), {date}; wall time of this invocation "
-              f"{res['wall_seconds']/60:.0f} min" + (f"; {n_res} training(s) resumed after a stop (their `seconds` count the part after it)" if n_res else '')
+              f"{res['wall_seconds']/60:.0f} min; training time of its runs as recorded {sum(r['seconds'] for r in done)/3600:.1f} h, one process each"
+              + (f" ({n_reused} reused from earlier invocations)" if n_reused else '') + (f"; {n_res} training(s) resumed after a stop (their `seconds` count the part after it)" if n_res else '')
               + ('' if res['complete'] else f"; PARTIAL: {len(done)} of {len(runs)} trainings") + '.\n')
         if any(r['n_valid'] for r in done): md += '\nAccuracies on a subset of the test set (`--n-valid`) for: ' + ', '.join(f"{r['method']} {r['kind']}{r['rho']} ({r['n_valid']} per class)" for r in done if r['n_valid']) + '.\n'
         if 'chosen_alpha' in res:
