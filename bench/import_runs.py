@@ -21,6 +21,7 @@ here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here))
 import reproduce as R  # noqa: E402
 from reproduce import name_of  # noqa: E402
+from mfw_fastai.cli import _legacy  # noqa: E402
 
 
 def settings_of(r):
@@ -28,8 +29,8 @@ def settings_of(r):
     s = dict(arch=r['arch'], epochs=r['epochs'], imbalance=r['kind'], rho=r['rho'], method=r['method'],
              alpha=r['alpha'] if r['method'].startswith('mfw') else 1)
     if r.get('drw_start', 0.8) != 0.8: s['drw_start'] = r['drw_start']
-    if r['method'] == 'mfw-drw': s['drw_mfw_alpha'] = 'keep' if r.get('drw_mfw_alpha') is None else r['drw_mfw_alpha'] # None: MFW was kept on then
-    elif r.get('drw_mfw_alpha') is not None: s['drw_mfw_alpha'] = r['drw_mfw_alpha']
+    dm = _legacy(r).get('drw_mfw_alpha') # mfw-drw without it: MFW was kept on then
+    if dm is not None: s['drw_mfw_alpha'] = dm
     return s
 
 

@@ -47,7 +47,7 @@ from pathlib import Path
 
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here.parent))
-from mfw_fastai.cli import paper_table1  # noqa: E402
+from mfw_fastai.cli import paper_table1, _legacy  # noqa: E402
 from mfw_fastai.jobs import run_cmd, stop_all, auto_jobs  # noqa: E402
 
 
@@ -191,8 +191,8 @@ def label(r):
     "The method, with its DRW variant when not the default"
     m = r['method']
     if m.endswith('drw') and r.get('drw_start', 0.8) != 0.8: m += f" (DRW from {100*r['drw_start']:.0f}%)"
-    a = r.get('drw_mfw_alpha')
-    if r['method'] == 'mfw-drw' and a in (None, 'keep'): m += ' (MFW kept on when re-weighting)' # None: a result file of the days when that was the default
+    a = _legacy(r).get('drw_mfw_alpha') # mfw-drw without it: a result file of the days when MFW kept on was the default
+    if a == 'keep': m += ' (MFW kept on when re-weighting)'
     elif a is not None: m += ' (MFW off when re-weighting)' if a == 0 else f" (MFW alpha {a:g} when re-weighting)"
     return m
 
