@@ -48,6 +48,7 @@ from pathlib import Path
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here.parent))
 from mfw_fastai.cli import paper_table1, _legacy  # noqa: E402
+from mfw_fastai.methods import drw_mfw_setting, drw_mfw_suffix  # noqa: E402
 from mfw_fastai.jobs import run_cmd, stop_all, auto_jobs  # noqa: E402
 
 
@@ -101,15 +102,13 @@ def args_of(s, tiny, threads, seed):
 
 
 def drw_mfw_of(s):
-    "MFW in the re-weighted phase of an MFW + DRW setting: 0 (off, mfw-drw's default), 'keep' (on) or its alpha; None for other methods"
-    a = s.get('drw_mfw_alpha')
-    return (0 if a is None else a) if s['method'] == 'mfw-drw' else a
+    "MFW in the re-weighted phase of a setting, as `mfw-train` records it (mfw-drw: 0, MFW off, unless given)"
+    return drw_mfw_setting(s['method'], s.get('drw_mfw_alpha'))
 
 
 def name_of(s, seed):
-    p, dm = s.get('precision', 'fp32'), drw_mfw_of(s)
-    # as mfw-train names runs: no suffix for 'keep', the name MFW + DRW runs had when MFW stayed on by default
-    drw = (f"-ds{s['drw_start']:g}" if s.get('drw_start', 0.8) != 0.8 else '') + (f"-dm{dm:g}" if dm not in (None, 'keep') else '')
+    p = s.get('precision', 'fp32')
+    drw = (f"-ds{s['drw_start']:g}" if s.get('drw_start', 0.8) != 0.8 else '') + drw_mfw_suffix(drw_mfw_of(s)) # as mfw-train names runs
     a = s['alpha'] if s['method'].startswith('mfw') else 1 # alpha is MFW's: every other method is named with 1, whatever the suite says
     return (f"{s['imbalance']}{s['rho']}-{s['method']}-a{a:g}{drw}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
             + ('' if p == 'fp32' else f"-{p}"))

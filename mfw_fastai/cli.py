@@ -15,7 +15,7 @@ import mfw_fastai
 from .data import cifar_imbalanced_dls, folder_items, imbalanced_dls, class_counts, _is_whole
 from .models import cifar_archs
 from .metrics import imbalance_metrics, per_class_report, summarize
-from .methods import methods, make_learner
+from .methods import methods, make_learner, drw_mfw_setting, drw_mfw_suffix
 import mfw_fastai.baselines # registers the baselines
 from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, atomic_save
 from .callback.precision import resolve_precision
@@ -68,7 +68,7 @@ def run_name(cfg:dict, # A run's settings, as `check_config` returns them
     ds = Path(cfg['dataset']).name if cfg['dataset'] not in ('cifar10', 'cifar100') else cfg['dataset']
     a = f"-a{cfg['alpha']:g}" if cfg['method'].startswith('mfw') else ''
     if cfg['method'].endswith('drw') and cfg.get('drw_start', 0.8) != 0.8: a += f"-ds{cfg['drw_start']:g}"
-    if cfg.get('drw_mfw_alpha') not in (None, 'keep'): a += f"-dm{cfg['drw_mfw_alpha']:g}" # 'keep': the name MFW + DRW runs had when MFW stayed on by default
+    a += drw_mfw_suffix(cfg.get('drw_mfw_alpha'))
     return f"{ds}-{cfg['imbalance']}{cfg['rho']:g}-{cfg['method']}{a}-{cfg['arch']}-e{cfg['epochs']}-s{cfg['seed']}"
 
 def _write_json(obj, fname):
@@ -112,7 +112,7 @@ def check_config(cfg:dict, # A run's settings (`mfw-train`'s options by name); m
         if cfg['method'] != 'mfw-drw': raise ValueError(f"--drw-mfw-alpha sets MFW's alpha in the DRW phase of mfw-drw, not of {cfg['method']}")
         if cfg['drw_mfw_alpha'] != 'keep' and (not _is_num(cfg['drw_mfw_alpha']) or cfg['drw_mfw_alpha'] < 0):
             raise ValueError(f"--drw-mfw-alpha must be keep (MFW on when re-weighting) or a number >= 0 (0: MFW off), got {cfg['drw_mfw_alpha']!r}")
-    elif cfg['method'] == 'mfw-drw': cfg['drw_mfw_alpha'] = 0 # MFW off when re-weighting (04_callback.drw's study)
+    cfg['drw_mfw_alpha'] = drw_mfw_setting(cfg['method'], cfg['drw_mfw_alpha']) # mfw-drw: MFW off when re-weighting (04_callback.drw's study)
     if cfg['precision'] not in ('fp32', 'bf16', 'fp16', 'auto'): raise ValueError(f"--precision must be fp32, bf16, fp16 or auto, got {cfg['precision']!r}")
     return cfg
 

@@ -11,7 +11,7 @@ from .callback.drw import DRW
 from .learner import mfw_learner
 
 # %% auto #0
-__all__ = ['methods', 'register_method', 'make_learner']
+__all__ = ['methods', 'register_method', 'drw_mfw_setting', 'drw_mfw_suffix', 'make_learner']
 
 # %% ../nbs/08_methods.ipynb #74e4ce25
 methods = {}
@@ -34,7 +34,18 @@ def _erm_drw(dls, arch, **kw): return mfw_learner(dls, arch, alpha=None, cbs=_dr
 @register_method('mfw', "Major Feature Weakening")
 def _mfw(dls, arch, **kw): return mfw_learner(dls, arch, **_mfw_kw(kw), **_common(kw))
 
-def _drw_mfw(v): return None if v == 'keep' else 0 if v is None else v # MFW when re-weighting: 'keep' it on, off by default, or its alpha
+def drw_mfw_setting(method:str, # A name in `methods`
+                    v=None, # MFW in the re-weighted phase as given: None (the default), 'keep' or an α
+                   ):
+    "MFW in the re-weighted phase as a run records it: for mfw-drw 0 (off) unless 'keep' (on) or an α is given; `v` for other methods"
+    return 0 if method == 'mfw-drw' and v is None else v
+
+def drw_mfw_suffix(v, # A recorded `drw_mfw_setting`
+                  )->str:
+    "The part of a run's name that says MFW's α when re-weighting: '-dm0' for MFW off, none for 'keep' (the name kept-on runs were recorded under)"
+    return '' if v in (None, 'keep') else f"-dm{v:g}"
+
+def _drw_mfw(v): return None if v == 'keep' else drw_mfw_setting('mfw-drw', v) # `DRW`'s mfw_alpha: None keeps MFW on
 
 @register_method('mfw-drw', "Major Feature Weakening with deferred re-weighting (MFW off when re-weighting)")
 def _mfw_drw(dls, arch, **kw): return mfw_learner(dls, arch, cbs=[DRW(start=kw.get('drw_start', 0.8), mfw_alpha=_drw_mfw(kw.get('drw_mfw_alpha')))], **_mfw_kw(kw), **_common(kw))
