@@ -181,6 +181,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
                 epochs=1 if tiny else s['epochs'], seed=seed, alpha=s['alpha'], heldout=bool(s.get('heldout')),
                 accuracy=res['accuracy'], per_class_accuracy=res['per_class_accuracy'], few_shot=res['few_shot'],
                 seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d), how=how, precision=s.get('precision', 'fp32'),
+                resumed_from_epoch=res.get('resumed_from_epoch'), # recorded (with the time before the stop) by mfw-train since it counts it
                 drw_start=s.get('drw_start', 0.8), drw_mfw_alpha=drw_mfw_of(s),
                 valid_loss=res['history'][-1]['valid_loss'] if res.get('history') else None,
                 n_valid=None if 'monitored_on' in res else sub)
@@ -345,9 +346,10 @@ def main():
                                           'heldout_loss': {str(r['alpha']): r['valid_loss'] for r in rs}}
         stem.with_suffix('.json').write_text(json.dumps(res, indent=1))
         n_res, n_reused = sum(r['how'] == 'resumed' for r in done), sum(r['how'] == 'reused' for r in done)
+        n_part = sum(r['how'] == 'resumed' and not r.get('resumed_from_epoch') for r in done) # resumed by an mfw-train that timed only the part after the stop
         md = table(done, args.suite, command) + (f"\n\nMachine: {dev} ({os.cpu_count()} CPUs), {date}; wall time of this invocation "
               f"{res['wall_seconds']/60:.0f} min; training time of its runs as recorded {sum(r['seconds'] for r in done)/3600:.1f} h, one process each"
-              + (f" ({n_reused} reused from earlier invocations)" if n_reused else '') + (f"; {n_res} training(s) resumed after a stop (their `seconds` count the part after it)" if n_res else '')
+              + (f" ({n_reused} reused from earlier invocations)" if n_reused else '') + (f"; {n_res} training(s) resumed after a stop" + (f" ({n_part} of them timed only after it)" if n_part else '') if n_res else '')
               + ('' if res['complete'] else f"; PARTIAL: {len(done)} of {len(runs)} trainings") + '.\n')
         if any(r['n_valid'] for r in done): md += '\nAccuracies on a subset of the test set (`--n-valid`) for: ' + ', '.join(f"{r['method']} {r['kind']}{r['rho']} ({r['n_valid']} per class)" for r in done if r['n_valid']) + '.\n'
         if 'chosen_alpha' in res:

@@ -151,11 +151,12 @@ class RunStatus(Callback):
     "Rewrite the run's status after each training epoch (epochs done, seconds), so a long run can be followed from outside"
     order = 101
     def __init__(self, write, # Called as `write(state, epochs_done=..., seconds=...)` after each training epoch
-                ): self.write,self.trained = write,False
+                 prior:float=0., # Seconds of training before this fit (a resumed run's earlier part)
+                ): self.write,self.prior,self.trained = write,prior,False
     def before_fit(self): self.t0 = time.perf_counter()
     def after_train(self): self.trained = True
     def after_epoch(self):
-        if self.trained: self.write('running', epochs_done=self.epoch + 1, seconds=round(time.perf_counter() - self.t0, 1))
+        if self.trained: self.write('running', epochs_done=self.epoch + 1, seconds=round(self.prior + time.perf_counter() - self.t0, 1))
         self.trained = False
 
 class Throughput(Callback):
@@ -228,18 +229,23 @@ def train_run(
     if prog is not None: learn.add_cb(prog)
     learn.add_cbs([RestoreHistory(), Checkpoint(ck), StopOnNonFinite(f"The last good checkpoint is {ck}; resume with --resume."),
                    SkipValidation(cfg['eval_every']), tp])
-    start = 0
-    if resume and ck.exists(): start = load_checkpoint(learn, ck)
+    start, prior = 0, 0.
+    if resume and ck.exists():
+        start = load_checkpoint(learn, ck)
+        prev = json.loads((out/'status.json').read_text()) # the earlier part's seconds, at the epochs it had done
+        if prev.get('seconds') and prev.get('epochs_done'): prior = float(prev['seconds']) * start / prev['epochs_done'] # per epoch, times the checkpoint's
     info = {'settings': cfg, 'versions': {'mfw_fastai': mfw_fastai.__version__, 'fastai': fastai.__version__, 'torch': torch.__version__},
             'machine': machine_info(), 'precision': precision, 'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'command': ' '.join(sys.argv),
             'class_counts': counts, 'vocab': list(map(str, dls.vocab)), 'n_train': len(dls.train_ds), 'n_eval': len(dls.valid_ds),
             'processes': world, 'backend': dist.get_backend() if world > 1 else None,
             'tuned_from': None if tuned is None else {k: tuned.get(k) for k in ('folder', 'alpha', 'group', 'criterion', 'stability')}}
     if main and not resume: _write_json(info, out/'config.json')
+    last = dict(epochs_done=start, seconds=round(prior, 1)) if start else {} # progress, kept when interrupted or failed
     def status(state, **kw):
-        if main: _write_json({'state': state, 'epoch': getattr(learn, 'epoch', None), **kw}, out/'status.json')
+        last.update({k: kw[k] for k in ('epochs_done', 'seconds') if k in kw})
+        if main: _write_json({'state': state, 'epoch': getattr(learn, 'epoch', None), **last, **kw}, out/'status.json')
     status('running')
-    if main: learn.add_cb(RunStatus(status))
+    if main: learn.add_cb(RunStatus(status, prior))
     if rank: torch.manual_seed(cfg['seed'] + 1_000_003 * rank) # each process its own augmentation and MFW draws
     t0 = time.perf_counter()
     try:
@@ -247,7 +253,7 @@ def train_run(
             if quiet:
                 with learn.no_bar(), learn.no_logging(): learn.fit_warmup_cosine(cfg['epochs'], warmup=cfg['warmup'], start_epoch=start)
             else: learn.fit_warmup_cosine(cfg['epochs'], warmup=cfg['warmup'], start_epoch=start)
-            secs = time.perf_counter() - t0
+            secs = prior + time.perf_counter() - t0 # a resumed run's whole training time
             ips = tp.value * world if tp.value else None # all processes; read before `get_preds`, which resets the Recorder
             names = learn.recorder.metric_names[1:-1]
             hist = [dict(epoch=i, **{n: (float(v) if v is not None else None) for n, v in zip(names, vals)}) for i, vals in enumerate(learn.recorder.values)]
@@ -262,6 +268,7 @@ def train_run(
     if not main: return None # rank 0 writes
     res = {**summarize(rep), 'per_class_accuracy': rep.accuracy.tolist(), 'eval_set': 'heldout' if cfg['heldout'] else 'test',
            'images_per_second': ips, 'seconds': secs, 'history': hist}
+    if start: res.update(resumed_from_epoch=start, seconds_before_resume=prior)
     tau = {type(c).__name__: float(c.tau_) for c in learn.cbs if getattr(c, 'tau_', None) is not None}
     if tau: res['tau'] = tau # chosen after training (τ-norm, post-hoc adjustment): `load_run` restores it
     _write_csv(rep, out/'per_class.csv'); _write_csv(pd.DataFrame(hist), out/'history.csv')

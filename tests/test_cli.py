@@ -76,7 +76,7 @@ def test_ctrl_c_marks_run_interrupted(tmp_path):
 
 def _results(d):
     r = json.loads((d/'results.json').read_text())
-    return {k: v for k, v in r.items() if k not in ('seconds', 'images_per_second')}
+    return {k: v for k, v in r.items() if k not in ('seconds', 'images_per_second', 'resumed_from_epoch', 'seconds_before_resume')}
 
 
 def test_sigkill_resume_equals_uninterrupted_and_same_seed_is_identical(tmp_path):
@@ -90,14 +90,22 @@ def test_sigkill_resume_equals_uninterrupted_and_same_seed_is_identical(tmp_path
     ck = tmp_path/'c'/'checkpoint.pth'
     t0 = time.time()
     while time.time() - t0 < 300:
-        if ck.exists() and torch.load(ck, weights_only=True)['epoch'] >= 1: break
+        if ck.exists() and torch.load(ck, weights_only=True)['epoch'] >= 1 and json.loads((tmp_path/'c'/'status.json').read_text()).get('epochs_done'): break
         if p.poll() is not None: pytest.fail('the run ended before it could be killed')
         time.sleep(0.05)
     p.send_signal(signal.SIGKILL); p.wait()
-    assert json.loads((tmp_path/'c'/'status.json').read_text())['state'] == 'running'
+    st = json.loads((tmp_path/'c'/'status.json').read_text())
+    assert st['state'] == 'running' and st['epochs_done'] >= 1 and st['seconds'] > 0
     assert not (tmp_path/'c'/'results.json').exists()
+    start = torch.load(ck, weights_only=True)['epoch'] + 1  # epochs finished (the checkpoint records the last one's index)
     run(*args, '--out', tmp_path/'c', '--resume')
     assert _results(tmp_path/'c') == _results(tmp_path/'a')
+    # the recorded time is the whole training's: the killed part (its seconds per finished epoch, times the checkpoint's epochs) and the resumed part
+    r = json.loads((tmp_path/'c'/'results.json').read_text())
+    assert r['resumed_from_epoch'] == start
+    assert r['seconds_before_resume'] == pytest.approx(st['seconds'] * start / st['epochs_done'])
+    assert r['seconds'] > r['seconds_before_resume'] > 0
+    assert 'resumed_from_epoch' not in json.loads((tmp_path/'a'/'results.json').read_text())
 
 
 @pytest.mark.parametrize('cmd,msg', [
