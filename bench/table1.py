@@ -125,7 +125,8 @@ def remaining(rows, alphas=4, epochs=30):
 
 def tuner_check(alphas=(0.5, 1, 2, 5)):
     """Target 3: test-set accuracy of each candidate alpha (alpha-check, seed 0) against mfw-tune's choices, per setting of
-    the alpha-check suite (long-tailed rho = 100, the target's; rho = 200, a second check of the choice rules)"""
+    the alpha-check suite (long-tailed rho = 100, the target's; rho = 200, a second check of the choice rules; rho = 10, where MFW
+    at the chosen alpha fell short of ERM)"""
     accs, L = {}, []
     settings = {(s['imbalance'], s['rho']): s for s in suite('alpha-check')}  # one per setting: its candidates differ only in alpha
     for (k, r), base in settings.items():
