@@ -35,12 +35,12 @@ def _erm_drw(dls, arch, **kw): return mfw_learner(dls, arch, alpha=None, cbs=_dr
 def _mfw(dls, arch, **kw): return mfw_learner(dls, arch, **_mfw_kw(kw), **_common(kw))
 
 def drw_mfw_setting(method:str, # A name in `methods`
-                    v=None, # MFW in the re-weighted phase as given: None (the default), 'keep' or an α
+                    v:float|str|None=None, # As given: None (the default), 'keep' or an α
                    ):
     "MFW in the re-weighted phase as a run records it: for mfw-drw 0 (off) unless 'keep' (on) or an α is given; `v` for other methods"
     return 0 if method == 'mfw-drw' and v is None else v
 
-def drw_mfw_suffix(v, # A recorded `drw_mfw_setting`
+def drw_mfw_suffix(v:float|str|None, # A recorded `drw_mfw_setting`
                   )->str:
     "The part of a run's name that says MFW's α when re-weighting: '-dm0' for MFW off, none for 'keep' (the name kept-on runs were recorded under)"
     return '' if v in (None, 'keep') else f"-dm{v:g}"
