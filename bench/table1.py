@@ -93,7 +93,25 @@ def markdown(rows):
           '- MFW + DRW − MFW (target ≥ −1 in every setting): ' + (', '.join(f"{KIND[w['kind']]} ρ = {w['rho']}: {d:+.1f}" for w, d in drw_ok) or 'none finished yet') + '.',
           f"- Machine time of the finished trainings above: {secs/3600:.1f} h; of the held-out tuning so far: {tune/3600:.1f} h "
           f"(one process each, two at a time on the 2-core CPU)."]
+    spread = seed_spread(rows)
+    if spread: L.append('- Seed to seed, where several seeds finished (the yardstick for the single-seed settings): ' + '; '.join(spread) + '.')
     return '\n'.join(L)
+
+
+def seed_spread(rows):
+    "MFW − ERM per seed (same seed: same subset of the training set) and its sample sd, where both ran with 2 or more seeds"
+    import statistics
+    out = []
+    for w in rows:
+        for crit in ('accuracy', 'loss'):
+            m, e = w[f'mfw_by_{crit}'], w['erm']
+            if crit == 'loss' and w['alpha_by_loss'] == w['alpha_by_accuracy']: continue
+            both = [sd for sd in (m['seeds'] if m else []) if e and sd in e['seeds']]
+            if len(both) < 2: continue
+            d = [100*(m['per_seed'][sd] - e['per_seed'][sd]) for sd in both]
+            out.append(f"{KIND[w['kind']]} ρ = {w['rho']}, α {w[f'alpha_by_{crit}']:g} (held-out {crit}): MFW − ERM per seed "
+                       + ', '.join(f"{x:+.1f}" for x in d) + f" points (sd {statistics.stdev(d):.1f})")
+    return out
 
 
 def n_train(kind, rho, heldout=0):
