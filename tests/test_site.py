@@ -60,6 +60,30 @@ def test_site_has_api_math_and_figures():
     assert (SITE/'searchindex.js').is_file() and (SITE/'search.html').is_file()
 
 
+PROGRESS = re.compile(r'\d+\.\d\d% \[\d+/\d+ ')  # fastprogress's text bar: `|████----| 16.67% [1/6 00:00<00:00]`
+WARNING = re.compile(r'\b[A-Z]\w*Warning: ')  # how Python prints a warning: `UserWarning: ...`
+
+
+def output_noise(page:str)->list:
+    "Progress-bar and warning text a page shows (what nbdev's doc build printed while it ran a cell)"
+    text = html.unescape(re.sub(r'<[^>]+>', '', page))
+    return [text[m.start():m.end() + 30] for pat in (PROGRESS, WARNING) for m in pat.finditer(text)]
+
+
+def test_output_noise_is_caught():
+    bar = '<div class="output stream"><pre>Epoch 1/1 : |██████---| 16.67% [1/6 00:00&lt;00:00]</pre></div>'
+    warn = '<pre>/x.py:3: UserWarning: something</pre>'
+    assert len(output_noise(bar)) == 1 and len(output_noise(warn)) == 1
+    assert output_noise('<p>17.5 points [3 seeds]; accuracy 71.2% [1/6 of the classes]</p>') == []
+
+
+@needs_site
+def test_site_shows_no_progress_bars_or_warnings():
+    "Readers see the saved outputs: nbdev runs a notebook's import cells to render it, and those must print nothing stray"
+    noise = {f.name: n for f in sorted(SITE.glob('*.html')) for n in [output_noise(f.read_text())] if n}
+    assert not noise, f"pages with progress-bar or warning text (wrap the fit/predict in learn.no_bar()): {noise}"
+
+
 def write_site(d, pages):
     for name, html in pages.items():
         (d/name).parent.mkdir(parents=True, exist_ok=True); (d/name).write_text(html)
