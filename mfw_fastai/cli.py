@@ -162,6 +162,7 @@ class RunStatus(Callback):
 class Throughput(Callback):
     "Training images per second (training phases only)"
     order = 100
+    def __init__(self): self.n, self.t = 0, 0. # no settings (and `value` is None before any training)
     def before_fit(self): self.n, self.t = 0, 0.
     def before_train(self): self.t0 = time.perf_counter()
     def after_batch(self):

@@ -40,6 +40,7 @@ def is_distributed()->bool:
 class SyncBuffers(Callback):
     "Before each validation, give every process rank 0's buffers (BatchNorm running statistics)"
     order = DistributedTrainer.order + 1
+    def __init__(self): pass # no settings
     def before_validate(self):
         if not is_distributed(): return
         for b in unwrap(self.learn.model).buffers(): dist.broadcast(b.data, 0)

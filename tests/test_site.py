@@ -84,6 +84,23 @@ def test_site_shows_no_progress_bars_or_warnings():
     assert not noise, f"pages with progress-bar or warning text (wrap the fit/predict in learn.no_bar()): {noise}"
 
 
+def test_public_callbacks_document_their_own_signature():
+    "A callback without its own `__init__` shows fastai's: every event as a keyword, which says nothing about it"
+    import importlib, inspect, pkgutil
+    import mfw_fastai
+    from fastai.callback.core import Callback
+    found, bad = [], []
+    for m in pkgutil.walk_packages(mfw_fastai.__path__, 'mfw_fastai.'):
+        mod = importlib.import_module(m.name)
+        for name in getattr(mod, '__all__', []):
+            c = getattr(mod, name)
+            if inspect.isclass(c) and issubclass(c, Callback) and c.__module__ == mod.__name__:
+                found.append(name)
+                if 'after_create' in str(inspect.signature(c)): bad.append(name)
+    assert {'MFW', 'DRW', 'Throughput', 'RestoreHistory', 'SyncBuffers'} <= set(found)
+    assert not bad, f"callbacks documented with fastai's generic signature (give them an __init__): {bad}"
+
+
 def write_site(d, pages):
     for name, html in pages.items():
         (d/name).parent.mkdir(parents=True, exist_ok=True); (d/name).write_text(html)

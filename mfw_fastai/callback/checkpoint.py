@@ -80,6 +80,7 @@ def load_checkpoint(learn:Learner, # The learner to restore (built the same way 
 class RestoreHistory(Callback):
     "Put the history of the epochs before a resume, and the smoothed loss, back into the `Recorder`"
     order = Recorder.order + 1
+    def __init__(self): self.saved = [] # no settings: what it restores is what `load_checkpoint` left on the learner
     def before_fit(self):
         self.saved = getattr(self.learn, 'resume_values', None) or []
         sm = getattr(self.learn, 'resume_smooth', None)
