@@ -105,7 +105,7 @@ def main(argv=None):
             if not png.is_file(): errs.append("no screenshot written")
             elif blank(png): errs.append("the screenshot is blank")
             n_img = len(re.findall(r'<img\b', _content(dom))); n_mjx = len(re.findall(r'<mjx-container\b', dom))
-            print(f"{'ok  ' if not errs else 'FAIL'} {page}: {n_img} images, {n_mjx} formulas typeset -> {png.relative_to(ROOT) if ROOT in png.resolve().parents else png}")
+            print(f"{'ok  ' if not errs else 'FAIL'} {page}: {n_img} images, {n_mjx} formulas typeset -> {png.resolve().relative_to(ROOT) if ROOT in png.resolve().parents else png}")
             for e in errs: print(f"     {e}")
             if errs: failed[page] = errs
     finally:
