@@ -1,7 +1,7 @@
 """The documentation site: every module's `Docs:` link names a page the build makes, the link checker catches what it
 should, and the built site (_docs/, from `bash .ci/docs`) has no broken link. Tests that need the site are skipped
 when it is not built."""
-import ast, html, re, sys
+import ast, html, json, re, sys
 from pathlib import Path
 
 import pytest
@@ -60,28 +60,14 @@ def test_site_has_api_math_and_figures():
     assert (SITE/'searchindex.js').is_file() and (SITE/'search.html').is_file()
 
 
-PROGRESS = re.compile(r'\d+\.\d\d% \[\d+/\d+ ')  # fastprogress's text bar: `|████----| 16.67% [1/6 00:00<00:00]`
-WARNING = re.compile(r'\b[A-Z]\w*Warning: ')  # how Python prints a warning: `UserWarning: ...`
-
-
-def output_noise(page:str)->list:
-    "Progress-bar and warning text a page shows (what nbdev's doc build printed while it ran a cell)"
-    text = html.unescape(re.sub(r'<[^>]+>', '', page))
-    return [text[m.start():m.end() + 30] for pat in (PROGRESS, WARNING) for m in pat.finditer(text)]
-
-
-def test_output_noise_is_caught():
-    bar = '<div class="output stream"><pre>Epoch 1/1 : |██████---| 16.67% [1/6 00:00&lt;00:00]</pre></div>'
-    warn = '<pre>/x.py:3: UserWarning: something</pre>'
-    assert len(output_noise(bar)) == 1 and len(output_noise(warn)) == 1
-    assert output_noise('<p>17.5 points [3 seeds]; accuracy 71.2% [1/6 of the classes]</p>') == []
-
-
 @needs_site
 def test_site_shows_no_progress_bars_or_warnings():
-    "Readers see the saved outputs: nbdev runs a notebook's import cells to render it, and those must print nothing stray"
-    noise = {f.name: n for f in sorted(SITE.glob('*.html')) for n in [output_noise(f.read_text())] if n}
-    assert not noise, f"pages with progress-bar or warning text (wrap the fit/predict in learn.no_bar()): {noise}"
+    """Readers see the saved outputs plus what nbdev printed while it ran a notebook's import cells to render its page
+    (`_proc/`, what the site is built from): held to the same checker as the saved outputs (tests/test_notebooks.py)"""
+    sys.path.insert(0, str(root/'tools'))
+    from run_nb import bad_outputs
+    noise = {f.name: b for f in sorted((root/'_proc').glob('*.ipynb')) for b in [bad_outputs(json.loads(f.read_text()))] if b}
+    assert not noise, f"rendered pages with progress-bar, warning or error output (wrap the fit/predict in learn.no_bar()): {noise}"
 
 
 def test_public_callbacks_document_their_own_signature():
