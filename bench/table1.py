@@ -25,12 +25,13 @@ KIND = {'exp': 'long-tailed', 'step': 'step'}
 
 
 def cell(s, seeds):
-    "Mean accuracy over the seeds that finished, the seeds it is over, the seconds they took"
+    "Mean accuracy (overall and per class) over the seeds that finished, the seeds it is over, the seconds they took"
     done = [(sd, r) for sd in seeds for r in [R.recorded(s, sd)] if r is not None]
     if not done: return None
+    per_class = [sum(c)/len(done) for c in zip(*(r['per_class_accuracy'] for _, r in done))]  # mean over the seeds, class order
     return {'accuracy': sum(r['accuracy'] for _, r in done)/len(done), 'seeds': [sd for sd, _ in done], 'of_seeds': list(seeds),
             'per_seed': {sd: r['accuracy'] for sd, r in done}, 'seconds': {name_of(s, sd): r['seconds'] for sd, r in done},
-            'minor_half': sum(sum(r['per_class_accuracy'][5:])/5 for _, r in done)/len(done)}
+            'per_class': per_class, 'minor_half': sum(per_class[5:])/5}
 
 
 def tune_cost(s):

@@ -57,6 +57,7 @@ def test_table1_from_recorded_runs(store):
     rows = {(w['kind'], w['rho']): w for w in table1.build()}
     w = rows[('exp', 100)]
     assert w['erm']['accuracy'] == pytest.approx((0.60 + 0.62 + 0.64)/3) and w['erm']['seeds'] == [0, 1, 2]
+    assert w['erm']['per_class'] == pytest.approx([0.62]*10) and w['erm']['minor_half'] == pytest.approx(0.62)  # each run: its accuracy in every class
     assert w['mfw_by_accuracy']['seeds'] == [0, 1] and w['mfw_by_accuracy']['accuracy'] == pytest.approx(0.705)
     assert w['mfw_by_loss']['seeds'] == [0] and w['mfw-drw_by_accuracy']['accuracy'] == 0.72 and w['mfw-drw_by_loss'] is None
     assert rows[('step', 10)]['erm'] is None and rows[('step', 10)]['alpha_by_accuracy'] is None
