@@ -84,16 +84,23 @@ def markdown(rows):
                  + ' / '.join(f"{w['paper'][m]:.1f}" for m in ('erm', 'mfw', 'mfw-drw')) + ' |')
     done = [w for w in rows if w['erm'] and w['mfw_by_accuracy']]
     gains = [gain(w['mfw_by_accuracy'], w['erm']) for w in done]
-    runs = {n: t for w in rows for key in ('erm', 'mfw_by_accuracy', 'mfw-drw_by_accuracy', 'mfw_by_loss', 'mfw-drw_by_loss')
-            if w[key] for n, t in w[key]['seconds'].items()} # a run both criteria chose counts once
-    secs = sum(runs.values())
+    runs = {n: (t, 30*n_train(w['kind'], w['rho'])) for w in rows for key in ('erm', 'mfw_by_accuracy', 'mfw-drw_by_accuracy', 'mfw_by_loss', 'mfw-drw_by_loss')
+            if w[key] for n, t in w[key]['seconds'].items()} # a run both criteria chose counts once; its training images, 30 epochs
+    secs = sum(t for t, _ in runs.values())
+    # A record faster than any training here (~600 images/s at most) kept only the part after a resume: versions before
+    # 2026-11-28 did not carry the earlier part's seconds over. Their missing time is estimated at the median speed.
+    short = sorted(n for n, (t, imgs) in runs.items() if imgs > FASTEST*t)
+    ips = median_ips()
+    missing = sum(imgs/ips - t for n, (t, imgs) in runs.items() if n in short) if short and ips else 0.
     tune = sum(w['tune_seconds'] or 0 for w in rows)
     drw_ok = [(w, gain(w['mfw-drw_by_accuracy'], w['mfw_by_accuracy'])) for w in rows if w['mfw-drw_by_accuracy'] and w['mfw_by_accuracy']]
     L += ['', f"- Settings with ERM and MFW finished: {len(done)} of 6" + (f"; MFW − ERM mean over them {sum(gains)/len(gains):+.1f} points "
           f"(target: ≥ +3.0 over all six)" if gains else '') + '.',
           '- MFW + DRW − MFW (target ≥ −1 in every setting): ' + (', '.join(f"{KIND[w['kind']]} ρ = {w['rho']}: {d:+.1f}" for w, d in drw_ok) or 'none finished yet') + '.',
-          f"- Machine time of the finished trainings above: {secs/3600:.1f} h; of the held-out tuning so far: {tune/3600:.1f} h "
-          f"(one process each, two at a time on the 2-core CPU)."]
+          f"- Machine time of the finished trainings above: {secs/3600:.1f} h as recorded"
+          + (f" (where {len(short)} of them, {', '.join(short)}, recorded only the part after a resume, about {missing/3600:.1f} h more "
+             f"at the median of {ips:.0f} images/s)" if short and ips else f" (where {len(short)} of them, {', '.join(short)}, recorded only the part after a resume)" if short else '')
+          + f"; of the held-out tuning so far: {tune/3600:.1f} h (one process each, two at a time on the 2-core CPU)."]
     spread = seed_spread(rows)
     if spread: L.append('- Seed to seed, where several seeds finished (the yardstick for the single-seed settings): ' + '; '.join(spread) + '.')
     return '\n'.join(L)
@@ -120,13 +127,21 @@ def n_train(kind, rho, heldout=0):
     return sum(imbalance_counts(5000, 10, kind, rho)) - 10*heldout
 
 
+FASTEST = 2000  # images/s: no training here comes near it (bf16, one process: ~600)
+
+def median_ips():
+    "The median speed of the recorded 30-epoch test-set trainings (images per second, one process each, two at a time)"
+    import statistics
+    ips = [r['images_per_second'] for d in R.RECORD.glob('*-e30-s*') if (d/'results.json').exists() and 'heldout' not in d.name
+           for r in [json.loads((d/'results.json').read_text())] if r.get('images_per_second')]
+    return statistics.median(ips) if ips else None
+
+
 def remaining(rows, alphas=4, epochs=30):
     """The trainings the table still needs and their machine time, estimated from the recorded trainings' median
     speed (images per second, one process each, two at a time). Untuned settings count their tuning (`alphas`
     candidates) and the MFW and MFW + DRW runs by held-out accuracy; the held-out loss may add as many again."""
-    import statistics
-    ips = [r['images_per_second'] for d in R.RECORD.glob('*-e30-s*') if (d/'results.json').exists() and 'heldout' not in d.name
-           for r in [json.loads((d/'results.json').read_text())] if r.get('images_per_second')]
+    ips = median_ips()
     todo = []  # the training images of each training still to run
     for w in rows:
         k, r, seeds = w['kind'], w['rho'], w['seeds']
@@ -138,8 +153,8 @@ def remaining(rows, alphas=4, epochs=30):
         runs = {(m, w[f'alpha_by_{crit}']): len(seeds) - len(w[f'{m}_by_{crit}']['seeds'] if w[f'{m}_by_{crit}'] else [])
                 for crit in ('accuracy', 'loss') for m in ('mfw', 'mfw-drw')}  # distinct trainings: a run both criteria chose counts once
         todo += [n]*sum(runs.values())
-    secs = sum(todo)*epochs/statistics.median(ips) if ips and todo else 0.
-    return {'trainings': len(todo), 'seconds': secs, 'images_per_second': statistics.median(ips) if ips else None}
+    secs = sum(todo)*epochs/ips if ips and todo else 0.
+    return {'trainings': len(todo), 'seconds': secs, 'images_per_second': ips}
 
 
 def tuner_check(alphas=(0.5, 1, 2, 5)):
