@@ -48,11 +48,12 @@ def build():
         mine = {s['method']: s for s in table if (s['imbalance'], s['rho']) == (k, r)}
         row = {'kind': k, 'rho': r, 'seeds': seeds, 'tune_seconds': tune_cost(erm),
                'paper': {m: paper_table1['cifar10'][m][f"{k}{r}"] for m in ('erm', 'mfw', 'mfw-drw')}}
+        row['seeds_of'] = {m: s['seeds'] for m, s in mine.items()}  # MFW + DRW may run fewer seeds than ERM and MFW
         row['erm'] = cell(erm, seeds)
         for crit in ('accuracy', 'loss'):
             a = tuned_alpha(mine['mfw'], crit)
             row[f'alpha_by_{crit}'] = a
-            for m in ('mfw', 'mfw-drw'): row[f'{m}_by_{crit}'] = None if a is None else cell(dict(mine[m], alpha=a), seeds)
+            for m in ('mfw', 'mfw-drw'): row[f'{m}_by_{crit}'] = None if a is None else cell(dict(mine[m], alpha=a), mine[m]['seeds'])
         rows.append(row)
     return sorted(rows, key=lambda w: (w['kind'], w['rho']))
 
@@ -148,9 +149,9 @@ def remaining(rows, alphas=4, epochs=30):
         n = n_train(k, r)
         todo += [n]*(len(seeds) - len(w['erm']['seeds'] if w['erm'] else []))
         if w['alpha_by_accuracy'] is None:
-            todo += [n_train(k, r, 3)]*alphas + [n]*(2*len(seeds))
+            todo += [n_train(k, r, 3)]*alphas + [n]*sum(len(w['seeds_of'][m]) for m in ('mfw', 'mfw-drw'))
             continue
-        runs = {(m, w[f'alpha_by_{crit}']): len(seeds) - len(w[f'{m}_by_{crit}']['seeds'] if w[f'{m}_by_{crit}'] else [])
+        runs = {(m, w[f'alpha_by_{crit}']): len(w['seeds_of'][m]) - len(w[f'{m}_by_{crit}']['seeds'] if w[f'{m}_by_{crit}'] else [])
                 for crit in ('accuracy', 'loss') for m in ('mfw', 'mfw-drw')}  # distinct trainings: a run both criteria chose counts once
         todo += [n]*sum(runs.values())
     secs = sum(todo)*epochs/ips if ips and todo else 0.

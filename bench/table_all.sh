@@ -18,7 +18,7 @@ for x in exp10 step10 step100 step200; do        # then setting by setting, so t
 done
 step table --seeds 0                            # what is left at seed 0 (MFW + DRW at long-tailed rho = 100)
 step table --seeds 0 --criterion loss           # the same where the held-out loss chose another alpha
-step table                                      # seeds 1 and 2 at rho = 100
+step table                                      # seeds 1 and 2 at rho = 100, and for ERM and MFW at long-tailed rho = 10
 step table --criterion loss
 step alpha-check --only exp10                   # the test-set check of long-tailed rho=10, where MFW at the chosen alpha fell short of ERM
 python bench/table1.py > /dev/null && python bench/drw_study.py > /dev/null

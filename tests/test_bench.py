@@ -118,10 +118,11 @@ def test_remaining_trainings_and_time(store):
     exp = lambda rho: sum(int(5000*(1/rho)**(i/9)) for i in range(10))  # the long-tailed profile, largest class 5,000
     step = lambda rho: 5*5000 + 5*int(5000/rho)
     assert exp(100) == 12406 and step(100) == 25250                  # the sizes the docs quote
-    # exp100: ERM done; 4 tuning candidates + MFW and MFW + DRW x 3 seeds. step100: 3 ERM + 4 + 6. The four others: 1 + 4 + 2.
-    n = (4*(exp(100) - 30) + 6*exp(100)) + (3*step(100) + 4*(step(100) - 30) + 6*step(100))
-    n += sum(f(r) + 4*(f(r) - 30) + 2*f(r) for f in (exp, step) for r in (10, 200))
-    assert left['trainings'] == 10 + 13 + 4*7 and left['images_per_second'] == 100.
+    # exp100: ERM done; 4 tuning candidates + MFW and MFW + DRW x 3 seeds. step100: 3 ERM + 4 + 6. exp10: 3 ERM + 4 + 3 MFW
+    # + 1 MFW + DRW (seeds 0-2 for ERM and MFW there). The three others: 1 + 4 + 2.
+    n = (4*(exp(100) - 30) + 6*exp(100)) + (3*step(100) + 4*(step(100) - 30) + 6*step(100)) + (3*exp(10) + 4*(exp(10) - 30) + 4*exp(10))
+    n += sum(f(r) + 4*(f(r) - 30) + 2*f(r) for f, r in ((exp, 200), (step, 10), (step, 200)))
+    assert left['trainings'] == 10 + 13 + 11 + 3*7 and left['images_per_second'] == 100.
     assert left['seconds'] == pytest.approx(30*n/100.)
 
 
