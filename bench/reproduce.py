@@ -15,8 +15,9 @@ Suites (run on purpose, never in CI):
              call; bench/gpu_suite_dryrun.sh tries the whole round trip on the CPU).
   table      the paper's Table 1 at CPU scale: CIFAR-10 long-tailed and step, rho in {10, 100, 200}, ERM / MFW / MFW + DRW
              (MFW off in the re-weighted phase, as the drw-study found),
-             ResNet-20, 30 epochs, seed 0 (seeds 0-2 at rho 100, and for ERM and MFW at long-tailed rho 10), alpha per setting from mfw-tune (the tune suite);
-             `--methods erm` runs the part that needs no alpha; `--criterion loss` takes the alpha the held-out loss chose.
+             ResNet-20, 30 epochs, seed 0 (seeds 0-2 at rho 100, and for ERM and MFW at long-tailed rho 10), alpha per
+             setting from mfw-tune (the tune suite); `--methods erm` runs the part that needs no alpha; `--criterion loss`
+             takes the alpha the held-out loss chose, `--criterion accuracy loss` both (one training where they agree).
   tune       mfw-tune for each setting of the table: alpha in {0.5, 1, 2, 5} on the balanced held-out split (3 images per
              class), at the table's schedule; choices and candidates' results saved in bench/results/tune/<setting>/.
   alpha-check  the TEST-set accuracy of each candidate alpha on long-tailed rho=100, 200 and 10 (checks mfw-tune's choice;
@@ -137,6 +138,20 @@ def recorded(s, seed):
 def tune_key(s):
     "The folder name of a setting's tuning under bench/results/tune/"
     return f"{s['imbalance']}{s['rho']:g}-e{s['epochs']}"
+
+
+def with_tuned_alphas(runs, criteria=('accuracy',)):
+    """`runs` ((setting, seed) pairs) with each alpha='tuned' replaced by the alpha the held-out `criteria` chose: one
+    training per distinct alpha (where the criteria agree, one), in the order given; ValueError where a setting is not tuned"""
+    out, seen = [], set()
+    for r, seed in runs:
+        r = {k: v for k, v in r.items() if k != 'seeds'}
+        for a in ([tuned_alpha(r, c) for c in criteria] if r['alpha'] == 'tuned' else [r['alpha']]):
+            if a is None: raise ValueError(f"no tuned alpha (criterion {' or '.join(criteria)}) for {r['imbalance']}{r['rho']:g} at {r['epochs']} epochs: "
+                                           "run `python bench/reproduce.py tune` first, or pass --methods erm (no alpha) or --alpha")
+            if (name_of(dict(r, alpha=a), seed)) not in seen:
+                seen.add(name_of(dict(r, alpha=a), seed)); out.append((dict(r, alpha=a), seed))
+    return out
 
 
 def tuned_alpha(s, criterion='accuracy'):
@@ -285,8 +300,8 @@ def main():
     p.add_argument('--full-test', action='store_true', help="evaluate runs monitored with --n-valid again here, on the whole test set")
     p.add_argument('--device', default='cpu')
     p.add_argument('--precision', default=None, choices=['fp32', 'bf16'], help="arithmetic of the trainings (default fp32; bf16 autocast on a CPU with native bf16)")
-    p.add_argument('--criterion', default='accuracy', choices=['accuracy', 'loss'],
-                   help="table suite: the tuned alpha chosen by the held-out accuracy (the paper's rule; ties: loss) or by the held-out loss")
+    p.add_argument('--criterion', default=['accuracy'], nargs='+', choices=['accuracy', 'loss'],
+                   help="table suite: the tuned alpha chosen by the held-out accuracy (the paper's rule; ties: loss) or by the held-out loss, or both (one training where they agree)")
     p.add_argument('--methods', nargs='+', default=None, help="only these methods (e.g. erm: the runs that need no tuned alpha)")
     p.add_argument('--runs-dir', default=None, help="where the run folders go (default bench/runs/<suite>); e.g. a folder outside the work tree")
     args = p.parse_args()
@@ -301,13 +316,8 @@ def main():
     runs_all = [(dict(s, epochs=args.epochs or s['epochs'], alpha=args.alpha if args.alpha is not None and s['method'].startswith('mfw') else s['alpha'],
                       **({'precision': args.precision} if args.precision else {})), seed)
                 for s in settings if sel(s) for seed in (args.seeds if seeds_given else s.get('seeds', [0]))]
-    for r, _ in runs_all:
-        r.pop('seeds', None)
-        if r['alpha'] == 'tuned':
-            a = tuned_alpha(r, args.criterion)
-            if a is None: p.error(f"no tuned alpha (criterion {args.criterion}) for {r['imbalance']}{r['rho']:g} at {r['epochs']} epochs: run `python bench/reproduce.py tune` "
-                                  f"first, or pass --methods erm (no alpha) or --alpha")
-            r['alpha'] = a
+    try: runs_all = with_tuned_alphas(runs_all, args.criterion)
+    except ValueError as e: p.error(str(e))
     runs_all.sort(key=lambda x: x[1]) # seed 0 of every setting first: a stopped suite has the most settings covered
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
@@ -321,7 +331,7 @@ def main():
     if args.epochs: tag += f"-e{args.epochs}"
     if args.alpha is not None: tag += f"-a{args.alpha:g}"
     if args.methods: tag += '-' + '-'.join(args.methods)
-    if args.criterion != 'accuracy': tag += f"-by-{args.criterion}"
+    if args.criterion != ['accuracy']: tag += '-by-' + '-'.join(args.criterion)
     if args.precision and args.precision != 'fp32': tag += f"-{args.precision}"
     command = 'python bench/reproduce.py ' + ' '.join(sys.argv[1:])
     print(f"{len(runs_all)} trainings, {jobs} at a time -> {out}", flush=True)

@@ -84,6 +84,25 @@ def test_table1_machine_time_of_runs_resumed_by_old_versions(store):
             "about 0.7 h more at the median of 300 images/s); of the held-out") in md  # (1000 + 0.03) s; (2512.5 - 0.03) s
 
 
+def test_tuned_alphas_of_both_criteria(store):
+    "alpha='tuned' becomes one training per distinct alpha the criteria chose; settings without one are refused by name"
+    t = R.TUNE/'exp100-e30'; t.mkdir(parents=True)
+    t.joinpath('tuned.json').write_text(json.dumps({'alpha': 1., 'criterion': 'accuracy',
+        'by_criterion': {'accuracy': {'alpha': 1.}, 'loss': {'alpha': 5.}}}))
+    t = R.TUNE/'exp200-e30'; t.mkdir(parents=True)
+    t.joinpath('tuned.json').write_text(json.dumps({'alpha': 5., 'criterion': 'accuracy',
+        'by_criterion': {'accuracy': {'alpha': 5.}, 'loss': {'alpha': 5.}}}))
+    s = dict(imbalance='exp', arch='resnet20', epochs=30, seeds=[0, 1, 2])
+    runs = [(dict(s, rho=100, method='mfw', alpha='tuned'), 1), (dict(s, rho=200, method='mfw-drw', alpha='tuned'), 0),
+            (dict(s, rho=100, method='erm', alpha=1), 0)]
+    got = [R.name_of(r, sd) for r, sd in R.with_tuned_alphas(runs, ['accuracy', 'loss'])]
+    assert got == ['exp100-mfw-a1-resnet20-e30-s1', 'exp100-mfw-a5-resnet20-e30-s1', 'exp200-mfw-drw-a5-dm0-resnet20-e30-s0',
+                   'exp100-erm-a1-resnet20-e30-s0']  # rho 200: both rules chose 5, one training
+    assert [r['alpha'] for r, _ in R.with_tuned_alphas(runs, ['loss'])] == [5., 5., 1] and 'seeds' not in R.with_tuned_alphas(runs)[0][0]
+    with pytest.raises(ValueError, match='no tuned alpha .* for exp10 at 30 epochs'):
+        R.with_tuned_alphas([(dict(s, rho=10, method='mfw', alpha='tuned'), 0)])
+
+
 def test_run_names():
     s = dict(imbalance='step', rho=100, arch='resnet20', epochs=30)
     assert R.name_of(dict(s, method='mfw', alpha=5.0), 0) == 'step100-mfw-a5-resnet20-e30-s0'
