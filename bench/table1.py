@@ -95,8 +95,10 @@ def markdown(rows):
     missing = sum(imgs/ips - t for n, (t, imgs) in runs.items() if n in short) if short and ips else 0.
     tune = sum(w['tune_seconds'] or 0 for w in rows)
     drw_ok = [(w, gain(w['mfw-drw_by_accuracy'], w['mfw_by_accuracy'])) for w in rows if w['mfw-drw_by_accuracy'] and w['mfw_by_accuracy']]
+    behind = [f"{KIND[w['kind']]} ρ = {w['rho']}: {g:+.1f}" for w, g in zip(done, gains) if g <= 0]
     L += ['', f"- Settings with ERM and MFW finished: {len(done)} of 6" + (f"; MFW − ERM mean over them {sum(gains)/len(gains):+.1f} points "
-          f"(target: ≥ +3.0 over all six)" if gains else '') + '.',
+          f"(target: ≥ +3.0 over all six); MFW above ERM in {len(gains) - len(behind)} of them (target: all six)"
+          + (f", not in {', '.join(behind)}" if behind else '') if gains else '') + '.',
           '- MFW + DRW − MFW (target ≥ −1 in every setting): ' + (', '.join(f"{KIND[w['kind']]} ρ = {w['rho']}: {d:+.1f}" for w, d in drw_ok) or 'none finished yet') + '.',
           f"- Machine time of the finished trainings above: {secs/3600:.1f} h as recorded"
           + (f" (where {len(short)} of them, {', '.join(short)}, recorded only the part after a resume, about {missing/3600:.1f} h more "
