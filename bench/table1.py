@@ -44,12 +44,12 @@ def build():
     table = suite('table')
     rows = []
     for erm in (s for s in table if s['method'] == 'erm'):
-        k, r, seeds = erm['imbalance'], erm['rho'], erm['seeds']
+        k, r = erm['imbalance'], erm['rho']
         mine = {s['method']: s for s in table if (s['imbalance'], s['rho']) == (k, r)}
-        row = {'kind': k, 'rho': r, 'seeds': seeds, 'tune_seconds': tune_cost(erm),
+        row = {'kind': k, 'rho': r, 'tune_seconds': tune_cost(erm),
+               'seeds_of': {m: s['seeds'] for m, s in mine.items()},  # MFW + DRW may run fewer seeds than ERM and MFW
                'paper': {m: paper_table1['cifar10'][m][f"{k}{r}"] for m in ('erm', 'mfw', 'mfw-drw')}}
-        row['seeds_of'] = {m: s['seeds'] for m, s in mine.items()}  # MFW + DRW may run fewer seeds than ERM and MFW
-        row['erm'] = cell(erm, seeds)
+        row['erm'] = cell(erm, erm['seeds'])
         for crit in ('accuracy', 'loss'):
             a = tuned_alpha(mine['mfw'], crit)
             row[f'alpha_by_{crit}'] = a
@@ -101,8 +101,8 @@ def markdown(rows):
           + (f", not in {', '.join(behind)}" if behind else '') if gains else '') + '.',
           '- MFW + DRW − MFW (target ≥ −1 in every setting): ' + (', '.join(f"{KIND[w['kind']]} ρ = {w['rho']}: {d:+.1f}" for w, d in drw_ok) or 'none finished yet') + '.',
           f"- Machine time of the finished trainings above: {secs/3600:.1f} h as recorded"
-          + (f" (where {len(short)} of them, {', '.join(short)}, recorded only the part after a resume, about {missing/3600:.1f} h more "
-             f"at the median of {ips:.0f} images/s)" if short and ips else f" (where {len(short)} of them, {', '.join(short)}, recorded only the part after a resume)" if short else '')
+          + (f" (where {len(short)} of them, {', '.join(short)}, recorded only the part after a resume"
+             + (f", about {missing/3600:.1f} h more at the median of {ips:.0f} images/s" if ips else '') + ')' if short else '')
           + f"; of the held-out tuning so far: {tune/3600:.1f} h (one process each, two at a time on the 2-core CPU)."]
     spread = seed_spread(rows)
     if spread: L.append('- Seed to seed, where several seeds finished (the yardstick for the single-seed settings): ' + '; '.join(spread) + '.')
@@ -147,9 +147,9 @@ def remaining(rows, alphas=4, epochs=30):
     ips = median_ips()
     todo = []  # the training images of each training still to run
     for w in rows:
-        k, r, seeds = w['kind'], w['rho'], w['seeds']
+        k, r = w['kind'], w['rho']
         n = n_train(k, r)
-        todo += [n]*(len(seeds) - len(w['erm']['seeds'] if w['erm'] else []))
+        todo += [n]*(len(w['seeds_of']['erm']) - len(w['erm']['seeds'] if w['erm'] else []))
         if w['alpha_by_accuracy'] is None:
             todo += [n_train(k, r, 3)]*alphas + [n]*sum(len(w['seeds_of'][m]) for m in ('mfw', 'mfw-drw'))
             continue
