@@ -149,8 +149,8 @@ def with_tuned_alphas(runs, criteria=('accuracy',)):
         for a in ([tuned_alpha(r, c) for c in criteria] if r['alpha'] == 'tuned' else [r['alpha']]):
             if a is None: raise ValueError(f"no tuned alpha (criterion {' or '.join(criteria)}) for {r['imbalance']}{r['rho']:g} at {r['epochs']} epochs: "
                                            "run `python bench/reproduce.py tune` first, or pass --methods erm (no alpha) or --alpha")
-            if (name_of(dict(r, alpha=a), seed)) not in seen:
-                seen.add(name_of(dict(r, alpha=a), seed)); out.append((dict(r, alpha=a), seed))
+            run = dict(r, alpha=a)
+            if name_of(run, seed) not in seen: seen.add(name_of(run, seed)); out.append((run, seed))
     return out
 
 
