@@ -16,8 +16,9 @@ Suites (run on purpose, never in CI):
   table      the paper's Table 1 at CPU scale: CIFAR-10 long-tailed and step, rho in {10, 100, 200}, ERM / MFW / MFW + DRW
              (MFW off in the re-weighted phase, as the drw-study found),
              ResNet-20, 30 epochs, seed 0 (seeds 0-2 at rho 100, and for ERM and MFW at long-tailed rho 10), alpha per
-             setting from mfw-tune (the tune suite); `--methods erm` runs the part that needs no alpha; `--criterion loss`
-             takes the alpha the held-out loss chose, `--criterion accuracy loss` both (one training where they agree).
+             setting from mfw-tune (the tune suite); `--methods erm` runs the part that needs no alpha; the alpha the held-out
+             loss chose (mfw-tune's default), `--criterion accuracy` the held-out accuracy's, `--criterion loss accuracy` both
+             (one training where they agree).
   tune       mfw-tune for each setting of the table: alpha in {0.5, 1, 2, 5} on the balanced held-out split (3 images per
              class), at the table's schedule; choices and candidates' results saved in bench/results/tune/<setting>/.
   alpha-check  the TEST-set accuracy of each candidate alpha on long-tailed rho=100, 200 and 10 (checks mfw-tune's choice;
@@ -51,6 +52,9 @@ sys.path.insert(0, str(here.parent))
 from mfw_fastai.cli import paper_table1, _legacy  # noqa: E402
 from mfw_fastai.methods import drw_mfw_setting, drw_mfw_suffix  # noqa: E402
 from mfw_fastai.jobs import run_cmd, stop_all, auto_jobs  # noqa: E402
+from mfw_fastai.tune import tune_mfw  # noqa: E402
+import inspect  # noqa: E402
+CRITERION = inspect.signature(tune_mfw).parameters['criterion'].default  # mfw-tune's default choice rule (the held-out loss)
 
 
 def suite(name):
@@ -140,7 +144,7 @@ def tune_key(s):
     return f"{s['imbalance']}{s['rho']:g}-e{s['epochs']}"
 
 
-def with_tuned_alphas(runs, criteria=('accuracy',)):
+def with_tuned_alphas(runs, criteria=(CRITERION,)):
     """`runs` ((setting, seed) pairs) with each alpha='tuned' replaced by the alpha the held-out `criteria` chose: one
     training per distinct alpha (where the criteria agree, one), in the order given; ValueError where a setting is not tuned"""
     out, seen = [], set()
@@ -154,7 +158,7 @@ def with_tuned_alphas(runs, criteria=('accuracy',)):
     return out
 
 
-def tuned_alpha(s, criterion='accuracy'):
+def tuned_alpha(s, criterion=CRITERION):
     "The alpha mfw-tune chose for this setting by `criterion` (bench/results/tune/<kind><rho>-e<epochs>/tuned.json), or None"
     f = TUNE/tune_key(s)/'tuned.json'
     if not f.exists(): return None
@@ -252,7 +256,6 @@ TUNE_KEEP = ('config.json', 'results.json', 'status.json', 'heldout_preds.csv')
 def tune_suite(args):
     "mfw-tune for every setting of the table (or --only one): alpha in {0.5, 1, 2, 5} on the held-out split, at the table's schedule"
     import shutil
-    from mfw_fastai.tune import tune_mfw
     settings = [s for s in suite('table') if s['method'] == 'mfw' and (args.only is None or args.only in (s['imbalance'], f"{s['imbalance']}{s['rho']:g}"))]
     if not settings: raise SystemExit(f"--only {args.only} selects no setting of the table")
     root = Path(args.runs_dir) if args.runs_dir else here/'runs'
@@ -300,8 +303,8 @@ def main():
     p.add_argument('--full-test', action='store_true', help="evaluate runs monitored with --n-valid again here, on the whole test set")
     p.add_argument('--device', default='cpu')
     p.add_argument('--precision', default=None, choices=['fp32', 'bf16'], help="arithmetic of the trainings (default fp32; bf16 autocast on a CPU with native bf16)")
-    p.add_argument('--criterion', default=['accuracy'], nargs='+', choices=['accuracy', 'loss'],
-                   help="table suite: the tuned alpha chosen by the held-out accuracy (the paper's rule; ties: loss) or by the held-out loss, or both (one training where they agree)")
+    p.add_argument('--criterion', default=[CRITERION], nargs='+', choices=['loss', 'accuracy'],
+                   help="table suite: the tuned alpha chosen by the held-out loss (mfw-tune's default) or by the held-out accuracy (ties: loss), or both (one training where they agree)")
     p.add_argument('--methods', nargs='+', default=None, help="only these methods (e.g. erm: the runs that need no tuned alpha)")
     p.add_argument('--runs-dir', default=None, help="where the run folders go (default bench/runs/<suite>); e.g. a folder outside the work tree")
     args = p.parse_args()
@@ -331,7 +334,7 @@ def main():
     if args.epochs: tag += f"-e{args.epochs}"
     if args.alpha is not None: tag += f"-a{args.alpha:g}"
     if args.methods: tag += '-' + '-'.join(args.methods)
-    if args.criterion != ['accuracy']: tag += '-by-' + '-'.join(args.criterion)
+    if args.criterion != [CRITERION]: tag += '-by-' + '-'.join(args.criterion)
     if args.precision and args.precision != 'fp32': tag += f"-{args.precision}"
     command = 'python bench/reproduce.py ' + ' '.join(sys.argv[1:])
     print(f"{len(runs_all)} trainings, {jobs} at a time -> {out}", flush=True)

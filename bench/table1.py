@@ -2,8 +2,8 @@
 
 Reads the trainings recorded by `bench/reproduce.py` (bench/results/runs/<name>/) and the held-out choices of `mfw-tune`
 (bench/results/tune/<setting>-e30/tuned.json) and writes bench/results/table1-cpu.md and .json: per setting (long-tailed
-and step, rho 10 / 100 / 200) ERM, MFW with the alpha chosen on the held-out split (by held-out accuracy, the paper's rule,
-and, as a second column, by held-out loss), MFW + DRW (MFW off in the re-weighted phase: see bench/drw_study.py), the paper's numbers beside them, MFW's gain over ERM, and the
+and step, rho 10 / 100 / 200) ERM, MFW with the alpha chosen on the held-out split (by the held-out loss, mfw-tune's
+default, and, as a second column, by the held-out accuracy), MFW + DRW (MFW off in the re-weighted phase: see bench/drw_study.py), the paper's numbers beside them, MFW's gain over ERM, and the
 targets of the table (MFW beats ERM by >= 3 points on average over the six settings; MFW + DRW >= MFW - 1 in each).
 A training that has not finished shows as `pending`, so the page can be rebuilt at any time:
 
@@ -17,11 +17,14 @@ from pathlib import Path
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here)); sys.path.insert(0, str(here.parent))
 import reproduce as R  # noqa: E402
-from reproduce import name_of, tuned_alpha, tune_key, suite  # noqa: E402
+from reproduce import name_of, tuned_alpha, tune_key, suite, CRITERION  # noqa: E402
 from mfw_fastai.cli import paper_table1  # noqa: E402
 from mfw_fastai.data import imbalance_counts  # noqa: E402
 
 KIND = {'exp': 'long-tailed', 'step': 'step'}
+MAIN = CRITERION  # the table's MFW and MFW + DRW, and its targets, take the alpha of mfw-tune's default rule (the held-out loss)
+OTHER = ({'accuracy', 'loss'} - {MAIN}).pop()  # the other rule's alpha, from the same candidate trainings, in the second column
+LABEL = {'loss': 'held-out loss', 'accuracy': 'held-out accuracy'}
 
 
 def cell(s, seeds):
@@ -50,7 +53,7 @@ def build():
                'seeds_of': {m: s['seeds'] for m, s in mine.items()},  # MFW + DRW may run fewer seeds than ERM and MFW
                'paper': {m: paper_table1['cifar10'][m][f"{k}{r}"] for m in ('erm', 'mfw', 'mfw-drw')}}
         row['erm'] = cell(erm, erm['seeds'])
-        for crit in ('accuracy', 'loss'):
+        for crit in (MAIN, OTHER):
             a = tuned_alpha(mine['mfw'], crit)
             row[f'alpha_by_{crit}'] = a
             for m in ('mfw', 'mfw-drw'): row[f'{m}_by_{crit}'] = None if a is None else cell(dict(mine[m], alpha=a), mine[m]['seeds'])
@@ -71,20 +74,20 @@ def gain(a, b):
 
 
 def markdown(rows):
-    L = ['| setting | ERM % | MFW % (α by held-out accuracy) | MFW + DRW % (same α, MFW off when re-weighting) | MFW − ERM | MFW % (α by held-out loss) | MFW + DRW % (same α) | paper ERM / MFW / MFW + DRW |',
+    L = [f"| setting | ERM % | MFW % (α by {LABEL[MAIN]}) | MFW + DRW % (same α, MFW off when re-weighting) | MFW − ERM | MFW % (α by {LABEL[OTHER]}) | MFW + DRW % (same α) | paper ERM / MFW / MFW + DRW |",
          '|---|---|---|---|---|---|---|---|']
     for w in rows:
-        a, l = w['alpha_by_accuracy'], w['alpha_by_loss']
-        g = gain(w['mfw_by_accuracy'], w['erm'])
+        a, l = w[f'alpha_by_{MAIN}'], w[f'alpha_by_{OTHER}']
+        g = gain(w[f'mfw_by_{MAIN}'], w['erm'])
         L.append(f"| {KIND[w['kind']]} ρ = {w['rho']} | {fmt(w['erm'])} | "
-                 + (fmt(w['mfw_by_accuracy'], a) if a is not None else 'pending (not tuned yet)') + ' | '
-                 + (fmt(w['mfw-drw_by_accuracy']) if a is not None else 'pending') + ' | '
+                 + (fmt(w[f'mfw_by_{MAIN}'], a) if a is not None else 'pending (not tuned yet)') + ' | '
+                 + (fmt(w[f'mfw-drw_by_{MAIN}']) if a is not None else 'pending') + ' | '
                  + ('-' if g is None else f"{g:+.1f}") + ' | '
-                 + (fmt(w['mfw_by_loss'], l) if l is not None else 'pending (not tuned yet)') + ' | '
-                 + (fmt(w['mfw-drw_by_loss']) if l is not None else 'pending') + ' | '
+                 + (fmt(w[f'mfw_by_{OTHER}'], l) if l is not None else 'pending (not tuned yet)') + ' | '
+                 + (fmt(w[f'mfw-drw_by_{OTHER}']) if l is not None else 'pending') + ' | '
                  + ' / '.join(f"{w['paper'][m]:.1f}" for m in ('erm', 'mfw', 'mfw-drw')) + ' |')
-    done = [w for w in rows if w['erm'] and w['mfw_by_accuracy']]
-    gains = [gain(w['mfw_by_accuracy'], w['erm']) for w in done]
+    done = [w for w in rows if w['erm'] and w[f'mfw_by_{MAIN}']]
+    gains = [gain(w[f'mfw_by_{MAIN}'], w['erm']) for w in done]
     runs = {n: (t, 30*n_train(w['kind'], w['rho'])) for w in rows for key in ('erm', 'mfw_by_accuracy', 'mfw-drw_by_accuracy', 'mfw_by_loss', 'mfw-drw_by_loss')
             if w[key] for n, t in w[key]['seconds'].items()} # a run both criteria chose counts once; its training images, 30 epochs
     secs = sum(t for t, _ in runs.values())
@@ -94,7 +97,7 @@ def markdown(rows):
     ips = median_ips()
     missing = sum(imgs/ips - t for n, (t, imgs) in runs.items() if n in short) if short and ips else 0.
     tune = sum(w['tune_seconds'] or 0 for w in rows)
-    drw_ok = [(w, gain(w['mfw-drw_by_accuracy'], w['mfw_by_accuracy'])) for w in rows if w['mfw-drw_by_accuracy'] and w['mfw_by_accuracy']]
+    drw_ok = [(w, gain(w[f'mfw-drw_by_{MAIN}'], w[f'mfw_by_{MAIN}'])) for w in rows if w[f'mfw-drw_by_{MAIN}'] and w[f'mfw_by_{MAIN}']]
     behind = [f"{KIND[w['kind']]} ρ = {w['rho']}: {g:+.1f}" for w, g in zip(done, gains) if g <= 0]
     L += ['', f"- Settings with ERM and MFW finished: {len(done)} of 6" + (f"; MFW − ERM mean over them {sum(gains)/len(gains):+.1f} points "
           f"(target: ≥ +3.0 over all six); MFW above ERM in {len(gains) - len(behind)} of them (target: all six)"
@@ -114,9 +117,9 @@ def seed_spread(rows):
     import statistics
     out = []
     for w in rows:
-        for crit in ('accuracy', 'loss'):
+        for crit in (MAIN, OTHER):
             m, e = w[f'mfw_by_{crit}'], w['erm']
-            if crit == 'loss' and w['alpha_by_loss'] == w['alpha_by_accuracy']: continue
+            if crit == OTHER and w[f'alpha_by_{OTHER}'] == w[f'alpha_by_{MAIN}']: continue
             both = [sd for sd in (m['seeds'] if m else []) if e and sd in e['seeds']]
             if len(both) < 2: continue
             d = [100*(m['per_seed'][sd] - e['per_seed'][sd]) for sd in both]
@@ -143,18 +146,18 @@ def median_ips():
 def remaining(rows, alphas=4, epochs=30):
     """The trainings the table still needs and their machine time, estimated from the recorded trainings' median
     speed (images per second, one process each, two at a time). Untuned settings count their tuning (`alphas`
-    candidates) and the MFW and MFW + DRW runs by held-out accuracy; the held-out loss may add as many again."""
+    candidates) and the MFW and MFW + DRW runs by the default rule (MAIN); the other rule may add as many again."""
     ips = median_ips()
     todo = []  # the training images of each training still to run
     for w in rows:
         k, r = w['kind'], w['rho']
         n = n_train(k, r)
         todo += [n]*(len(w['seeds_of']['erm']) - len(w['erm']['seeds'] if w['erm'] else []))
-        if w['alpha_by_accuracy'] is None:
+        if w[f'alpha_by_{MAIN}'] is None:
             todo += [n_train(k, r, 3)]*alphas + [n]*sum(len(w['seeds_of'][m]) for m in ('mfw', 'mfw-drw'))
             continue
         runs = {(m, w[f'alpha_by_{crit}']): len(w['seeds_of'][m]) - len(w[f'{m}_by_{crit}']['seeds'] if w[f'{m}_by_{crit}'] else [])
-                for crit in ('accuracy', 'loss') for m in ('mfw', 'mfw-drw')}  # distinct trainings: a run both criteria chose counts once
+                for crit in (MAIN, OTHER) for m in ('mfw', 'mfw-drw')}  # distinct trainings: a run both criteria chose counts once
         todo += [n]*sum(runs.values())
     secs = sum(todo)*epochs/ips if ips and todo else 0.
     return {'trainings': len(todo), 'seconds': secs, 'images_per_second': ips}
@@ -177,13 +180,13 @@ def tuner_check(alphas=(0.5, 1, 2, 5)):
         if not f.exists():
             L += [f"- {where} is not tuned yet.", '']; continue
         t = json.loads(f.read_text())
-        for crit, o in t.get('by_criterion', {t['criterion']: t}).items():
-            a = o['alpha']
+        for crit, o in sorted(t.get('by_criterion', {t['criterion']: t}).items(), key=lambda x: x[0] != MAIN):  # the default rule first
+            a, rule = o['alpha'], LABEL[crit] + (" (mfw-tune's default)" if crit == MAIN else '')
             if a in acc and len(acc) == len(alphas):
                 d = 100*(max(acc.values()) - acc[a])
-                L.append(f"- By held-out {crit}: α {a:g} ({100*o['stability']:.0f}% of resamples), {d:.1f} points below the best: "
+                L.append(f"- By {rule}: α {a:g} ({100*o['stability']:.0f}% of resamples), {d:.1f} points below the best: "
                          + ('within 1 point' if d <= 1 else 'NOT within 1 point') + '.')
-            else: L.append(f"- By held-out {crit}: α {a:g}; the check waits for the pending runs.")
+            else: L.append(f"- By {rule}: α {a:g}; the check waits for the pending runs.")
         L.append('')
     return accs, '\n'.join(L).rstrip()
 
@@ -194,7 +197,7 @@ if __name__ == '__main__':
     left = remaining(rows)
     md = markdown(rows) + (f"\n- Still to train: {left['trainings']} trainings, about {left['seconds']/3600:.0f} h of machine time "
           f"(about {left['seconds']/7200:.0f} h of wall time two at a time, at the recorded median of {left['images_per_second']:.0f} images/s "
-          "per training), more where the held-out loss chooses another α than the accuracy." if left['trainings'] else '') + '\n\n' + chk
+          f"per training), more where the {LABEL[OTHER]} chooses another α than the {LABEL[MAIN]}." if left['trainings'] else '') + '\n\n' + chk
     (here/'results'/'table1-cpu.json').write_text(json.dumps({'settings': rows, 'remaining': left, 'alpha_check_test_accuracy': {k: {str(a): v for a, v in d.items()} for k, d in acc.items()}}, indent=1))
     (here/'results'/'table1-cpu.md').write_text(md + '\n')
     print(md)

@@ -51,7 +51,7 @@ def train_candidate(d, # The candidate's run folder
 
 # %% ../nbs/10b_tune.ipynb #6962ef09
 def choose(preds:dict, # {candidate: [DataFrame per draw]} with columns target, pred, loss (the same images per draw)
-           criterion:str='accuracy', # 'accuracy' (ties: lower loss) or 'loss'
+           criterion:str='loss', # 'loss' (the lowest mean held-out loss) or 'accuracy' (ties: lower loss)
            n_boot:int=2000, # Bootstrap repeats for the stability
            seed:int=0, # Bootstrap seed
           )->tuple:
@@ -99,7 +99,7 @@ def tune_mfw(
     groups=None, # Candidate groups (default: only the settings' group, not tuned)
     draws:int=1, # Held-out draws: seeds seed, seed+1, ... (each a run per candidate)
     n_heldout:int=3, # Held-out images per class (the paper: 3)
-    criterion:str='accuracy', # 'accuracy' (ties: lower loss) or 'loss'
+    criterion:str='loss', # 'loss' (the lowest mean held-out loss) or 'accuracy' (the highest balanced accuracy; ties: lower loss)
     jobs:int=None, # Trainings at a time (default: `auto_jobs`: the cores on a CPU, what fits in free memory on a GPU)
     threads:int=None, # Torch threads per training (default: 1 when several run at a time)
     n_boot:int=2000, # Bootstrap repeats for the stability of the choice
@@ -171,7 +171,7 @@ def tune_markdown(res:dict, # What `tune_mfw` returns (the content of tuned.json
         mark = ' **(chosen)**' if (r['alpha'], r['group']) == (res['alpha'], res['group']) else ''
         lines.append(f"| {r['alpha']:g}{mark} | {r['group']} | {100*r['heldout_accuracy']:.1f} | {sd} | {100*r['accuracy_bootstrap_se']:.1f} | "
                      f"{r['heldout_loss']:.3f} | {100*r['chosen_share']:.0f} |")
-    lines += ['', f"Chosen: alpha = {res['alpha']:g}, group {res['group']} (criterion: {res['criterion']}; ties broken by the lower loss). "
+    lines += ['', f"Chosen: alpha = {res['alpha']:g}, group {res['group']} (criterion: held-out {res['criterion']}" + ('; ties broken by the lower loss' if res['criterion'] == 'accuracy' else '') + "). "
               f"Stability: the same choice in {100*res['stability']:.0f}% of {res['n_boot']} paired bootstrap resamples of the held-out images. "
               f"Training time of the candidates: {res['train_seconds']/3600:.2f} h (one process each)."]
     for crit, o in res.get('by_criterion', {}).items():
@@ -198,7 +198,7 @@ def mfw_tune(argv:list=None, # Command-line arguments (default: `sys.argv[1:]`)
     a('--groups', type=int, nargs='+', default=None, help="candidate groups (default: --group only)")
     a('--draws', type=int, default=1, help="held-out draws (seeds seed, seed+1, ...): more draws, a more robust choice")
     a('--n-heldout', type=int, default=3, help="held-out images per class (the paper: 3)")
-    a('--criterion', default='accuracy', choices=['accuracy', 'loss'], help="held-out balanced accuracy (ties: loss), or loss")
+    a('--criterion', default='loss', choices=['loss', 'accuracy'], help="the lowest held-out loss, or the highest held-out balanced accuracy (ties: loss)")
     a('--jobs', type=int, default=None, help="trainings at a time (default: the CPU cores, or what fits in a GPU's free memory)")
     a('--threads', type=int, default=None, help="torch threads per training (default: 1 when several run at a time)")
     a('--quiet', action='store_true')

@@ -52,23 +52,25 @@ def test_table1_from_recorded_runs(store):
     record('exp100-mfw-a1-resnet20-e30-s0', 0.65)
     record('exp100-mfw-drw-a5-dm0-resnet20-e30-s0', 0.72); record('exp100-mfw-drw-a5-resnet20-e30-s0', 0.50)  # MFW + DRW: MFW off when re-weighting
     t = R.TUNE/'exp100-e30'; t.mkdir(parents=True)
-    t.joinpath('tuned.json').write_text(json.dumps({'alpha': 5., 'criterion': 'accuracy', 'train_seconds': 7200.,
-        'by_criterion': {'accuracy': {'alpha': 5., 'group': 2, 'stability': .8}, 'loss': {'alpha': 1., 'group': 2, 'stability': .9}}}))
+    t.joinpath('tuned.json').write_text(json.dumps({'alpha': 5., 'criterion': 'loss', 'train_seconds': 7200.,
+        'by_criterion': {'loss': {'alpha': 5., 'group': 2, 'stability': .9}, 'accuracy': {'alpha': 1., 'group': 2, 'stability': .8}}}))
     rows = {(w['kind'], w['rho']): w for w in table1.build()}
     w = rows[('exp', 100)]
     assert w['erm']['accuracy'] == pytest.approx((0.60 + 0.62 + 0.64)/3) and w['erm']['seeds'] == [0, 1, 2]
     assert w['erm']['per_class'] == pytest.approx([0.62]*10) and w['erm']['minor_half'] == pytest.approx(0.62)  # each run: its accuracy in every class
-    assert w['mfw_by_accuracy']['seeds'] == [0, 1] and w['mfw_by_accuracy']['accuracy'] == pytest.approx(0.705)
-    assert w['mfw_by_loss']['seeds'] == [0] and w['mfw-drw_by_accuracy']['accuracy'] == 0.72 and w['mfw-drw_by_loss'] is None
-    assert rows[('step', 10)]['erm'] is None and rows[('step', 10)]['alpha_by_accuracy'] is None
+    assert w['mfw_by_loss']['seeds'] == [0, 1] and w['mfw_by_loss']['accuracy'] == pytest.approx(0.705)
+    assert w['mfw_by_accuracy']['seeds'] == [0] and w['mfw-drw_by_loss']['accuracy'] == 0.72 and w['mfw-drw_by_accuracy'] is None
+    assert rows[('step', 10)]['erm'] is None and rows[('step', 10)]['alpha_by_loss'] is None
     md = table1.markdown(table1.build())
+    # the main columns (and the targets) take mfw-tune's default rule, the held-out loss; the accuracy's alpha is the second
+    assert md.startswith('| setting | ERM % | MFW % (α by held-out loss) | MFW + DRW % (same α, MFW off when re-weighting) | MFW − ERM | MFW % (α by held-out accuracy) |')
     line = next(l for l in md.splitlines() if l.startswith('| long-tailed ρ = 100 |'))
     assert '| 62.0 (mean of 3) | 70.5 (α 5, 2 of 3 seeds) | 72.0 (1 of 3 seeds) | +8.5 | 65.0 (α 1, 1 of 3 seeds) | pending | 71.1 / 78.5 / 79.8 |' in line
     assert 'MFW − ERM mean over them +8.5 points (target: ≥ +3.0 over all six); MFW above ERM in 1 of them (target: all six).' in md
     assert 'MFW + DRW − MFW (target ≥ −1 in every setting): long-tailed ρ = 100: +1.5' in md
     assert 'finished trainings above: 2.9 h as recorded; of the held-out tuning so far: 2.0 h' in md  # 7 runs x 1,500 s
-    # per-seed gains 70 - 60 and 71 - 62 (seed 2 of MFW still running), sample sd |10 - 9|/sqrt(2) = 0.71; the loss rule has one seed
-    assert '- Seed to seed, where several seeds finished (the yardstick for the single-seed settings): long-tailed ρ = 100, α 5 (held-out accuracy): MFW − ERM per seed +10.0, +9.0 points (sd 0.7).' in md
+    # per-seed gains 70 - 60 and 71 - 62 (seed 2 of MFW still running), sample sd |10 - 9|/sqrt(2) = 0.71; the accuracy rule has one seed
+    assert '- Seed to seed, where several seeds finished (the yardstick for the single-seed settings): long-tailed ρ = 100, α 5 (held-out loss): MFW − ERM per seed +10.0, +9.0 points (sd 0.7).' in md
 
 
 def test_table1_machine_time_of_runs_resumed_by_old_versions(store):
@@ -88,7 +90,7 @@ def test_table1_names_the_settings_where_mfw_is_behind(store):
     "The target 'MFW beats ERM in every setting', counted: the settings where it does not are named with the gap"
     for k, a, erm, mfw in (('exp10', .5, .82, .816), ('exp200', 5., .56, .60)):
         record(f"{k}-erm-a1-resnet20-e30-s0", erm); record(f"{k}-mfw-a{a:g}-resnet20-e30-s0", mfw)
-        t = R.TUNE/f"{k}-e30"; t.mkdir(parents=True); t.joinpath('tuned.json').write_text(json.dumps({'alpha': a, 'criterion': 'accuracy', 'train_seconds': 1.}))
+        t = R.TUNE/f"{k}-e30"; t.mkdir(parents=True); t.joinpath('tuned.json').write_text(json.dumps({'alpha': a, 'criterion': 'loss', 'train_seconds': 1.}))
     md = table1.markdown(table1.build())  # gains 81.6 - 82.0 = -0.4 and 60 - 56 = +4.0: mean +1.8
     assert ('- Settings with ERM and MFW finished: 2 of 6; MFW − ERM mean over them +1.8 points (target: ≥ +3.0 over all six); '
             'MFW above ERM in 1 of them (target: all six), not in long-tailed ρ = 10: -0.4.') in md
@@ -108,7 +110,8 @@ def test_tuned_alphas_of_both_criteria(store):
     got = [R.name_of(r, sd) for r, sd in R.with_tuned_alphas(runs, ['accuracy', 'loss'])]
     assert got == ['exp100-mfw-a1-resnet20-e30-s1', 'exp100-mfw-a5-resnet20-e30-s1', 'exp200-mfw-drw-a5-dm0-resnet20-e30-s0',
                    'exp100-erm-a1-resnet20-e30-s0']  # rho 200: both rules chose 5, one training
-    assert [r['alpha'] for r, _ in R.with_tuned_alphas(runs, ['loss'])] == [5., 5., 1] and 'seeds' not in R.with_tuned_alphas(runs)[0][0]
+    assert [r['alpha'] for r, _ in R.with_tuned_alphas(runs)] == [5., 5., 1] and 'seeds' not in R.with_tuned_alphas(runs)[0][0]  # default: the loss's
+    assert [r['alpha'] for r, _ in R.with_tuned_alphas(runs, ['accuracy'])] == [1., 5., 1] and R.CRITERION == 'loss'
     with pytest.raises(ValueError, match='no tuned alpha .* for exp10 at 30 epochs'):
         R.with_tuned_alphas([(dict(s, rho=10, method='mfw', alpha='tuned'), 0)])
 
@@ -136,7 +139,8 @@ def test_tuner_check_per_setting(store):
     acc, md = table1.tuner_check()
     assert acc['exp100'] == {0.5: 0.657, 1: 0.660, 2: 0.678, 5: 0.710} and acc['exp200'] == {0.5: 0.50, 1: 0.52}
     assert '- By held-out accuracy: α 1 (78% of resamples), 5.0 points below the best: NOT within 1 point.' in md  # 71.0 - 66.0
-    assert '- By held-out loss: α 5 (94% of resamples), 0.0 points below the best: within 1 point.' in md
+    assert "- By held-out loss (mfw-tune's default): α 5 (94% of resamples), 0.0 points below the best: within 1 point." in md
+    assert md.index('- By held-out loss') < md.index('- By held-out accuracy')  # the default rule first
     assert 'long-tailed ρ = 200 (target' in md and 'α 2: pending' in md and '- long-tailed ρ = 200 is not tuned yet.' in md
 
 
