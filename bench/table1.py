@@ -22,9 +22,9 @@ from mfw_fastai.cli import paper_table1  # noqa: E402
 from mfw_fastai.data import imbalance_counts  # noqa: E402
 
 KIND = {'exp': 'long-tailed', 'step': 'step'}
+LABEL = {'loss': 'held-out loss', 'accuracy': 'held-out accuracy'}  # mfw-tune's two choice rules
 MAIN = CRITERION  # the table's MFW and MFW + DRW, and its targets, take the alpha of mfw-tune's default rule (the held-out loss)
-OTHER = ({'accuracy', 'loss'} - {MAIN}).pop()  # the other rule's alpha, from the same candidate trainings, in the second column
-LABEL = {'loss': 'held-out loss', 'accuracy': 'held-out accuracy'}
+OTHER = next(c for c in LABEL if c != MAIN)  # the other rule's alpha, from the same candidate trainings, in the second column
 
 
 def cell(s, seeds):
