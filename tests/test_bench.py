@@ -173,3 +173,18 @@ def test_mfw_kept_on_when_reweighting_is_named_and_labelled_as_such():
     assert R.label(dict(method='drw', drw_mfw_alpha=None)) == 'drw'
     assert import_runs.settings_of(run('mfw-drw', 'step', 100, 0, 0.563, alpha=5, drw_mfw_alpha=None))['drw_mfw_alpha'] == 'keep'
     assert import_runs.settings_of(run('mfw-drw', 'step', 100, 0, 0.705, alpha=5, drw_mfw_alpha=0))['drw_mfw_alpha'] == 0
+
+
+def test_fit_gap_table_and_missing_run(tmp_path):
+    import fit_gap
+    # hand example: majors fit 100% of their training images and 90% of the test images, minors 60% and 30%
+    r = {'run': 'x-s0', 'train_acc': [1.0]*5 + [0.6]*5, 'test_acc': [0.9]*5 + [0.3]*5, 'deviation': [0.1]*5 + [0.2]*5}
+    md = fit_gap.markdown({'machine': 'm', 'date': 'd', 'seconds': 1, 'settings': {'step ρ = 10': [r, dict(r, run='y-s0', test_acc=[0.9]*5 + [0.5]*5)]}})
+    assert '| step ρ = 10 | ERM (x-s0) | 100.0 / 60.0 | 90.0 / 30.0 | 10.0 / 30.0 | 0.100 / 0.200 |' in md
+    assert '| step ρ = 10 | MFW (y-s0) | 100.0 / 60.0 | 90.0 / 50.0 | 10.0 / 10.0 | 0.100 / 0.200 |' in md
+    # ERM's majors ahead by 100 - 60 = 40 points on training images; test accuracy 60% (ERM) against 70% (MFW)
+    assert "- step ρ = 10: ERM's major classes ahead of its minor ones by 40.0 points on their training images; MFW − ERM on the test set +10.0 points." in md
+    (tmp_path/'table'/'exp10-erm-a1-resnet20-e30-s0').mkdir(parents=True)  # a run folder without weights is not finished
+    with pytest.raises(FileNotFoundError, match='No finished run exp10-erm'): fit_gap.find_run(tmp_path, 'exp10-erm-a1-resnet20-e30-s0')
+    (tmp_path/'table'/'exp10-erm-a1-resnet20-e30-s0'/'model.pth').write_bytes(b'')
+    assert fit_gap.find_run(tmp_path, 'exp10-erm-a1-resnet20-e30-s0') == tmp_path/'table'/'exp10-erm-a1-resnet20-e30-s0'
