@@ -69,8 +69,22 @@ def fmt(c, alpha=None):
     return f"{100*c['accuracy']:.1f}" + (f" ({', '.join(notes)})" if notes else '')
 
 
+def paired(a, b):
+    "The seeds both cells finished: a difference is taken over these (the same seed draws the same training subset)"
+    return [] if a is None or b is None else [sd for sd in a['seeds'] if sd in b['seeds']]
+
+
 def gain(a, b):
-    return None if a is None or b is None else 100*(a['accuracy'] - b['accuracy'])
+    "a − b in points, the mean of the per-seed differences over the seeds both finished (None if they share none)"
+    both = paired(a, b)
+    return sum(100*(a['per_seed'][sd] - b['per_seed'][sd]) for sd in both)/len(both) if both else None
+
+
+def fmt_gain(a, b):
+    "gain(a, b), naming its seeds where it leaves out a seed one of them finished"
+    g, both = gain(a, b), paired(a, b)
+    if g is None: return '-'
+    return f"{g:+.1f}" + (f" (seeds {', '.join(map(str, both))})" if len(both) < max(len(a['seeds']), len(b['seeds'])) else '')
 
 
 def markdown(rows):
@@ -78,15 +92,14 @@ def markdown(rows):
          '|---|---|---|---|---|---|---|---|']
     for w in rows:
         a, l = w[f'alpha_by_{MAIN}'], w[f'alpha_by_{OTHER}']
-        g = gain(w[f'mfw_by_{MAIN}'], w['erm'])
         L.append(f"| {KIND[w['kind']]} ρ = {w['rho']} | {fmt(w['erm'])} | "
                  + (fmt(w[f'mfw_by_{MAIN}'], a) if a is not None else 'pending (not tuned yet)') + ' | '
                  + (fmt(w[f'mfw-drw_by_{MAIN}']) if a is not None else 'pending') + ' | '
-                 + ('-' if g is None else f"{g:+.1f}") + ' | '
+                 + fmt_gain(w[f'mfw_by_{MAIN}'], w['erm']) + ' | '
                  + (fmt(w[f'mfw_by_{OTHER}'], l) if l is not None else 'pending (not tuned yet)') + ' | '
                  + (fmt(w[f'mfw-drw_by_{OTHER}']) if l is not None else 'pending') + ' | '
                  + ' / '.join(f"{w['paper'][m]:.1f}" for m in ('erm', 'mfw', 'mfw-drw')) + ' |')
-    done = [w for w in rows if w['erm'] and w[f'mfw_by_{MAIN}']]
+    done = [w for w in rows if gain(w[f'mfw_by_{MAIN}'], w['erm']) is not None]
     gains = [gain(w[f'mfw_by_{MAIN}'], w['erm']) for w in done]
     runs = {n: (t, 30*n_train(w['kind'], w['rho'])) for w in rows for key in ('erm', 'mfw_by_accuracy', 'mfw-drw_by_accuracy', 'mfw_by_loss', 'mfw-drw_by_loss')
             if w[key] for n, t in w[key]['seconds'].items()} # a run both criteria chose counts once; its training images, 30 epochs
@@ -97,12 +110,12 @@ def markdown(rows):
     ips = median_ips()
     missing = sum(imgs/ips - t for n, (t, imgs) in runs.items() if n in short) if short and ips else 0.
     tune = sum(w['tune_seconds'] or 0 for w in rows)
-    drw_ok = [(w, gain(w[f'mfw-drw_by_{MAIN}'], w[f'mfw_by_{MAIN}'])) for w in rows if w[f'mfw-drw_by_{MAIN}'] and w[f'mfw_by_{MAIN}']]
-    behind = [f"{KIND[w['kind']]} ρ = {w['rho']}: {g:+.1f}" for w, g in zip(done, gains) if g <= 0]
+    drw_ok = [(w, fmt_gain(w[f'mfw-drw_by_{MAIN}'], w[f'mfw_by_{MAIN}'])) for w in rows if gain(w[f'mfw-drw_by_{MAIN}'], w[f'mfw_by_{MAIN}']) is not None]
+    behind = [f"{KIND[w['kind']]} ρ = {w['rho']}: {fmt_gain(w[f'mfw_by_{MAIN}'], w['erm'])}" for w, g in zip(done, gains) if g <= 0]
     L += ['', f"- Settings with ERM and MFW finished: {len(done)} of 6" + (f"; MFW − ERM mean over them {sum(gains)/len(gains):+.1f} points "
           f"(target: ≥ +3.0 over all six); MFW above ERM in {len(gains) - len(behind)} of them (target: all six)"
           + (f", not in {', '.join(behind)}" if behind else '') if gains else '') + '.',
-          '- MFW + DRW − MFW (target ≥ −1 in every setting): ' + (', '.join(f"{KIND[w['kind']]} ρ = {w['rho']}: {d:+.1f}" for w, d in drw_ok) or 'none finished yet') + '.',
+          '- MFW + DRW − MFW (target ≥ −1 in every setting): ' + (', '.join(f"{KIND[w['kind']]} ρ = {w['rho']}: {d}" for w, d in drw_ok) or 'none finished yet') + '.',
           f"- Machine time of the finished trainings above: {secs/3600:.1f} h as recorded"
           + (f" (where {len(short)} of them, {', '.join(short)}, recorded only the part after a resume"
              + (f", about {missing/3600:.1f} h more at the median of {ips:.0f} images/s" if ips else '') + ')' if short else '')
