@@ -208,8 +208,9 @@ if __name__ == '__main__':
     rows = build()
     acc, chk = tuner_check()
     left = remaining(rows)
-    md = markdown(rows) + (f"\n- Still to train: {left['trainings']} trainings, about {left['seconds']/3600:.0f} h of machine time "
-          f"(about {left['seconds']/7200:.0f} h of wall time two at a time, at the recorded median of {left['images_per_second']:.0f} images/s "
+    dur = lambda sec: f"{sec/3600:.0f} h" if sec >= 5400 else f"{sec/60:.0f} min"
+    md = markdown(rows) + (f"\n- Still to train: {left['trainings']} training{'s' if left['trainings'] != 1 else ''}, about {dur(left['seconds'])} of machine time "
+          f"(about {dur(left['seconds']/min(2, left['trainings']))} of wall time two at a time, at the recorded median of {left['images_per_second']:.0f} images/s "
           f"per training), more where the {LABEL[OTHER]} chooses another α than the {LABEL[MAIN]}." if left['trainings'] else '') + '\n\n' + chk
     (here/'results'/'table1-cpu.json').write_text(json.dumps({'settings': rows, 'remaining': left, 'alpha_check_test_accuracy': {k: {str(a): v for a, v in d.items()} for k, d in acc.items()}}, indent=1))
     (here/'results'/'table1-cpu.md').write_text(md + '\n')
