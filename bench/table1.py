@@ -99,8 +99,8 @@ def markdown(rows):
                  + (fmt(w[f'mfw_by_{OTHER}'], l) if l is not None else 'pending (not tuned yet)') + ' | '
                  + (fmt(w[f'mfw-drw_by_{OTHER}']) if l is not None else 'pending') + ' | '
                  + ' / '.join(f"{w['paper'][m]:.1f}" for m in ('erm', 'mfw', 'mfw-drw')) + ' |')
-    done = [w for w in rows if gain(w[f'mfw_by_{MAIN}'], w['erm']) is not None]
-    gains = [gain(w[f'mfw_by_{MAIN}'], w['erm']) for w in done]
+    done = [(w, g) for w in rows for g in [gain(w[f'mfw_by_{MAIN}'], w['erm'])] if g is not None]
+    gains = [g for _, g in done]
     runs = {n: (t, 30*n_train(w['kind'], w['rho'])) for w in rows for key in ('erm', 'mfw_by_accuracy', 'mfw-drw_by_accuracy', 'mfw_by_loss', 'mfw-drw_by_loss')
             if w[key] for n, t in w[key]['seconds'].items()} # a run both criteria chose counts once; its training images, 30 epochs
     secs = sum(t for t, _ in runs.values())
@@ -110,8 +110,8 @@ def markdown(rows):
     ips = median_ips()
     missing = sum(imgs/ips - t for n, (t, imgs) in runs.items() if n in short) if short and ips else 0.
     tune = sum(w['tune_seconds'] or 0 for w in rows)
-    drw_ok = [(w, fmt_gain(w[f'mfw-drw_by_{MAIN}'], w[f'mfw_by_{MAIN}'])) for w in rows if gain(w[f'mfw-drw_by_{MAIN}'], w[f'mfw_by_{MAIN}']) is not None]
-    behind = [f"{KIND[w['kind']]} ρ = {w['rho']}: {fmt_gain(w[f'mfw_by_{MAIN}'], w['erm'])}" for w, g in zip(done, gains) if g <= 0]
+    drw_ok = [(w, fmt_gain(w[f'mfw-drw_by_{MAIN}'], w[f'mfw_by_{MAIN}'])) for w in rows if paired(w[f'mfw-drw_by_{MAIN}'], w[f'mfw_by_{MAIN}'])]
+    behind = [f"{KIND[w['kind']]} ρ = {w['rho']}: {fmt_gain(w[f'mfw_by_{MAIN}'], w['erm'])}" for w, g in done if g <= 0]
     L += ['', f"- Settings with ERM and MFW finished: {len(done)} of 6" + (f"; MFW − ERM mean over them {sum(gains)/len(gains):+.1f} points "
           f"(target: ≥ +3.0 over all six); MFW above ERM in {len(gains) - len(behind)} of them (target: all six)"
           + (f", not in {', '.join(behind)}" if behind else '') if gains else '') + '.',
@@ -133,7 +133,7 @@ def seed_spread(rows):
         for crit in (MAIN, OTHER):
             m, e = w[f'mfw_by_{crit}'], w['erm']
             if crit == OTHER and w[f'alpha_by_{OTHER}'] == w[f'alpha_by_{MAIN}']: continue
-            both = [sd for sd in (m['seeds'] if m else []) if e and sd in e['seeds']]
+            both = paired(m, e)
             if len(both) < 2: continue
             d = [100*(m['per_seed'][sd] - e['per_seed'][sd]) for sd in both]
             out.append(f"{KIND[w['kind']]} ρ = {w['rho']}, α {w[f'alpha_by_{crit}']:g} (held-out {crit}): MFW − ERM per seed "
