@@ -25,6 +25,13 @@ Suites (run on purpose, never in CI):
              never feeds one; `--only exp200` for one setting).
   drw-study  why MFW + DRW falls below MFW at this schedule (step rho=100): MFW on / off / alpha 1 in the re-weighted phase,
              DRW from 60% or 90% of training, beside ERM + DRW, LDAM-DRW, MFW and ERM.
+  paper      the paper's own recipe on the CPU: ResNet-32, 300 epochs (5 of warm-up, then cosine), batch 128, lr 0.1,
+             wd 2e-4, long-tailed rho = 100; CIFAR-10 (ERM, MFW and MFW + DRW at Table 6's alpha 1) and CIFAR-100 (alpha
+             0.2), seed 0 (`--seeds 1 2` for more). Each run evaluates on the whole test set every 10 epochs and records
+             every class's feature deviation every 5 (Fig. 9). About 6-7 hours of one core per training in fp32 here; two
+             at a time: `python bench/reproduce.py paper --jobs 2 --runs-dir ~/mfw-paper-runs`. Its resume points travel
+             with the repository (bench/results/resume/, `python bench/resume_points.py save`), so a fresh clone on
+             another machine continues the same trainings with the same command.
 
     python bench/reproduce.py tune --precision bf16 && python bench/reproduce.py table --precision bf16   # Table 1 at CPU scale
     python bench/reproduce.py cpu
@@ -95,7 +102,13 @@ def suite(name):
         # choice rules again on a setting none of them was looked at on; long-tailed rho=10, where MFW at the tuned alpha 0.5 fell
         # short of ERM, tells a poor choice from no gain at this scale. The runs at the tuned alphas are the table's own.
         return [dict(arch='resnet20', epochs=30, imbalance='exp', rho=r, method='mfw', alpha=a) for r in (100, 200, 10) for a in (0.5, 1, 2, 5)]
-    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha, gpu, table, tune, alpha-check or drw-study")
+    if name == 'paper':
+        # Table 1's long-tailed rho = 100 column at the paper's recipe; alpha from Table 6 (CIFAR-10 1, CIFAR-100 0.2), beta and
+        # group the defaults (2.0, after group 2); MFW + DRW re-weights from epoch 240 with MFW off then (04_callback.drw)
+        base = dict(arch='resnet32', epochs=300, imbalance='exp', rho=100, eval_every=10, deviation_every=5)
+        return [dict(base, dataset=ds, method=m, alpha=a, **({'drw_mfw_alpha': 0} if m == 'mfw-drw' else {}))
+                for ds, a in (('cifar10', 1), ('cifar100', 0.2)) for m in ('erm', 'mfw', 'mfw-drw')]
+    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha, gpu, table, tune, alpha-check, drw-study or paper")
 
 
 def args_of(s, tiny, threads, seed):
@@ -118,12 +131,13 @@ def name_of(s, seed):
     p = s.get('precision', 'fp32')
     drw = (f"-ds{s['drw_start']:g}" if s.get('drw_start', 0.8) != 0.8 else '') + drw_mfw_suffix(drw_mfw_of(s)) # as mfw-train names runs
     a = s['alpha'] if s['method'].startswith('mfw') else 1 # alpha is MFW's: every other method is named with 1, whatever the suite says
-    return (f"{s['imbalance']}{s['rho']}-{s['method']}-a{a:g}{drw}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
+    ds = '' if s.get('dataset', 'cifar10') == 'cifar10' else f"{s['dataset']}-" # CIFAR-10's runs keep their names
+    return (f"{ds}{s['imbalance']}{s['rho']}-{s['method']}-a{a:g}{drw}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
             + ('' if p == 'fp32' else f"-{p}"))
 
 
 RECORD = here/'results'/'runs' # finished trainings' small files (no weights), kept in the repository: reused after a stop on any machine
-KEEP = ('config.json', 'results.json', 'per_class.csv', 'history.csv', 'status.json')
+KEEP = ('config.json', 'results.json', 'per_class.csv', 'history.csv', 'status.json', 'deviation.csv')
 
 def record(d):
     "Copy a finished training's small files to bench/results/runs/<name>/"
@@ -199,7 +213,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
             f.write_text(json.dumps(evaluate_run(d, n_valid=None, threads=threads), indent=1))
         res = {**res, **json.loads(f.read_text()), 'monitored_on': sub}
     print(f"  {name_of(s, seed)}: {100*res['accuracy']:.1f}% ({how}, {time.time()-t:.0f} s)", flush=True)
-    return dict(method=s['method'], kind=s['imbalance'], rho=s['rho'] if not tiny else 10, arch=s['arch'],
+    return dict(dataset=s.get('dataset', 'cifar10'), method=s['method'], kind=s['imbalance'], rho=s['rho'] if not tiny else 10, arch=s['arch'],
                 epochs=1 if tiny else s['epochs'], seed=seed, alpha=s['alpha'], heldout=bool(s.get('heldout')),
                 accuracy=res['accuracy'], per_class_accuracy=res['per_class_accuracy'], few_shot=res['few_shot'],
                 seconds=res['seconds'], images_per_second=res['images_per_second'], run=str(d), how=how, precision=s.get('precision', 'fp32'),
@@ -222,14 +236,15 @@ def label(r):
 def _row(r, p):
     pc = r['per_class_accuracy']; half = len(pc) // 2
     alpha = f"{r['alpha']:g}" if r['method'].startswith('mfw') else '-' # 5, not 5.0
-    return (f"| {label(r)} | {r['kind']} | {r['rho']} | {r['arch']} | {r['epochs']} | {alpha} | {r['seed']} | {100*r['accuracy']:.1f} | "
+    kind = r['kind'] if r.get('dataset', 'cifar10') == 'cifar10' else f"{r['dataset']} {r['kind']}"
+    return (f"| {label(r)} | {kind} | {r['rho']} | {r['arch']} | {r['epochs']} | {alpha} | {r['seed']} | {100*r['accuracy']:.1f} | "
             f"{'-' if p is None else p} | {100*pc[0]:.1f} | {100*pc[-1]:.1f} | {100*sum(pc[half:])/len(pc[half:]):.1f} |")
 
 
 def mean_runs(runs):
     "One entry per setting with several seeds: accuracy and per-class accuracy averaged over its seeds"
     groups = {}
-    for r in runs: groups.setdefault((label(r), r['kind'], r['rho'], r['arch'], r['epochs'], r['alpha'], r['heldout'], r.get('precision')), []).append(r)
+    for r in runs: groups.setdefault((label(r), r.get('dataset'), r['kind'], r['rho'], r['arch'], r['epochs'], r['alpha'], r['heldout'], r.get('precision')), []).append(r)
     out = []
     for rs in groups.values():
         if len(rs) < 2: continue
@@ -245,7 +260,7 @@ def table(runs, suite_name, command):
              '| method | kind | rho | arch | epochs | alpha | seed | accuracy % | paper % (ResNet-32, 300 epochs) | largest class % | smallest class % | minor-half mean % |',
              '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for r in runs + mean_runs(runs):
-        p = paper_table1['cifar10'].get(r['method'], {}).get(f"{r['kind']}{r['rho']:g}" if isinstance(r['rho'], (int, float)) else '')
+        p = paper_table1[r.get('dataset', 'cifar10')].get(r['method'], {}).get(f"{r['kind']}{r['rho']:g}" if isinstance(r['rho'], (int, float)) else '')
         lines.append(_row(r, p))
     return '\n'.join(lines)
 
@@ -285,7 +300,7 @@ def tune_suite(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table', 'tune', 'alpha-check', 'drw-study'])
+    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table', 'tune', 'alpha-check', 'drw-study', 'paper'])
     p.add_argument('--alphas', type=float, nargs='+', default=[0.5, 1., 2., 5.], help="tune suite: candidate alphas")
     p.add_argument('--draws', type=int, default=1, help="tune suite: held-out draws (seeds 0, 1, ...)")
     p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")
@@ -296,7 +311,7 @@ def main():
                    help="one training per setting and seed (default: the suite's seeds, else 0); several seeds add a mean row")
     p.add_argument('--epochs', type=int, default=None, help="train this many epochs instead of the suite's (e.g. a longer cpu schedule)")
     p.add_argument('--alpha', type=float, default=None, help="MFW's alpha instead of the suite's (e.g. the one cpu-alpha chose on the held-out split)")
-    p.add_argument('--only', default=None, help="only the trainings of this kind of imbalance (step, exp) or data set (step100, exp10, ...)")
+    p.add_argument('--only', default=None, help="only the trainings of this kind of imbalance (step, exp), setting (step100, exp10, ...) or data set (cifar10, cifar100)")
     p.add_argument('--minutes', type=float, default=None,
                    help="stop after this many minutes (a training in progress like Ctrl-C, at its last finished epoch); the same command goes on")
     p.add_argument('--n-valid', type=int, default=None, help="monitor on this many test images per class (what a GPU machine can carry)")
@@ -310,7 +325,7 @@ def main():
     args = p.parse_args()
     if args.suite == 'tune': return tune_suite(args)
     settings = suite(args.suite)
-    names = lambda s: (s['imbalance'], f"{s['imbalance']}{s['rho']:g}") # what --only can name
+    names = lambda s: (s['imbalance'], f"{s['imbalance']}{s['rho']:g}", s.get('dataset', 'cifar10')) # what --only can name
     sel = lambda s: (args.only is None or args.only in names(s)) and (args.methods is None or s['method'] in args.methods)
     if not any(map(sel, settings)):
         p.error(f"--only {args.only} selects nothing in suite {args.suite}: use " + ', '.join(sorted({n for s in settings for n in names(s)})))

@@ -6,15 +6,16 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/analysis.html.md"""
 
 # %% ../nbs/06_analysis.ipynb #005f0e16
 from __future__ import annotations
-import time, numpy as np, pandas as pd, torch, torch.nn.functional as F
+import contextlib, random, time, numpy as np, pandas as pd, torch, torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastai.vision.all import *
 from .data import class_counts, TensorImageDL
 from .models import group_module, get_module, unwrap
+from .callback.checkpoint import resume_state_of
 
 # %% auto #0
 __all__ = ['per_class_subsample', 'TrainingProgress', 'plot_progress', 'penultimate_features', 'feature_deviation',
-           'learner_feature_deviation', 'plot_tsne']
+           'learner_feature_deviation', 'plot_tsne', 'rng_kept', 'DeviationProgress']
 
 # %% ../nbs/06_analysis.ipynb #eb25e808
 def _eval_train_dl(dls, idxs=None, bs=None):
@@ -256,3 +257,62 @@ def plot_tsne(learn:Learner, # A trained learner
         ax.scatter(*emb[ntr:][m_te].T, s=14, c=col, marker='x', label=f"{learn.dls.vocab[c]} test")
     ax.legend(fontsize=8); ax.set_xticks([]); ax.set_yticks([])
     return ax
+
+# %% ../nbs/06_analysis.ipynb #c39be227
+@contextlib.contextmanager
+def rng_kept():
+    "Run a block without moving PyTorch's, NumPy's or Python's global random state (e.g. a measurement inside a seeded run)"
+    t, n, p = torch.get_rng_state(), np.random.get_state(), random.getstate()
+    try: yield
+    finally: torch.set_rng_state(t); np.random.set_state(n); random.setstate(p)
+
+def _eval_dl(dl, idxs):
+    "`dl` (an evaluation loader) restricted to the items `idxs`, in order"
+    dl = dl.new(shuffle=False, drop_last=False)
+    idxs = list(map(int, idxs)); dl.get_idxs = lambda: idxs; dl.n = len(idxs)
+    return dl
+
+def _valid_labels(dls)->Tensor:
+    dl = dls.valid
+    if getattr(dl, 'ys', None) is not None: return dl.ys
+    return torch.tensor([int(dl.dataset.tls[-1][i]) for i in range(len(dl.dataset))])
+
+class DeviationProgress(Callback):
+    "Record every class's feature deviation (training against test features) every `every` epochs of training"
+    order = Recorder.order + 3 # before `Checkpoint`, which saves the records
+    def __init__(self,
+        every:int=10, # Measure after every `every` epochs (and after the last)
+        n_train:int=300, # Training images per class at most (seeded sub-sample, no augmentation)
+        n_test:int=100, # Validation (test) images per class at most
+        R:int=1000, # Sub-sampling rounds
+        K:int=None, # Images per round (default: the smallest class of the whole training set)
+        seed:int=0, # Seed of the sub-samples and the rounds
+    ): store_attr(); self.records = []
+
+    def before_fit(self):
+        "Fixed sub-samples (once per `DataLoaders`), and the records of the run before a resume"
+        if getattr(self, '_dls', None) is not self.dls: # `get_preds` sends `before_fit` too: keep what was built and recorded
+            with rng_kept(): # building loaders draws from Python's generator
+                ys, yv = _train_labels(self.dls), _valid_labels(self.dls)
+                self.k = self.K or int(torch.bincount(ys)[torch.bincount(ys) > 0].min())
+                self.tr_dl = _eval_train_dl(self.dls, per_class_subsample(ys, self.n_train, self.seed))
+                self.te_dl = _eval_dl(self.dls.valid, per_class_subsample(yv, self.n_test, self.seed))
+            self._dls = self.dls
+        st = resume_state_of(self.learn, self)
+        if st is not None and not self.records: self.records = list(st['records'])
+    def before_epoch(self): self.trained = False
+    def after_train(self): self.trained = True
+    def after_epoch(self):
+        if not self.trained or ((self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch): return
+        with rng_kept():
+            trf, trl = penultimate_features(self.learn, self.tr_dl)
+            tef, tel = penultimate_features(self.learn, self.te_dl)
+        dev = feature_deviation(trf, trl, tef, tel, self.R, self.k, self.seed)
+        self.records = [r for r in self.records if r['epoch'] < self.epoch] + [{'epoch': self.epoch, 'deviation': dev.tolist()}]
+    def resume_state(self): return {'records': self.records}
+
+    def to_df(self)->pd.DataFrame:
+        "One row per (epoch, class): the deviation (epochs counted from 1)"
+        counts = torch.bincount(_train_labels(self.dls), minlength=len(self.dls.vocab)).tolist()
+        return pd.DataFrame([{'epoch': r['epoch'] + 1, 'class': str(self.dls.vocab[c]), 'n_train': counts[c], 'deviation': v}
+                             for r in self.records for c, v in enumerate(r['deviation'])])

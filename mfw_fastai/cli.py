@@ -20,7 +20,7 @@ import mfw_fastai.baselines # registers the baselines
 from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, atomic_save
 from .callback.precision import resolve_precision
 from .learner import fit_warmup_cosine
-from .analysis import TrainingProgress, plot_progress
+from .analysis import TrainingProgress, DeviationProgress, plot_progress
 import torch.distributed as dist
 import mfw_fastai.distributed # `learn.distributed()`
 
@@ -32,7 +32,7 @@ __all__ = ['paper_table1', 'read_tuned', 'default_alpha', 'run_name', 'machine_i
 # %% ../nbs/10_cli.ipynb #ad88777b
 _defaults = dict(dataset='cifar10', imbalance='exp', rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
                  bs=128, lr=0.1, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, drw_mfw_alpha=None, seed=0,
-                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, precision='fp32', compile=False)
+                 heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, deviation_every=None, precision='fp32', compile=False)
 
 def read_tuned(spec:str, # 'tuned:FOLDER' or FOLDER: an `mfw-tune` output folder
               )->dict:
@@ -99,7 +99,7 @@ def check_config(cfg:dict, # A run's settings (`mfw-train`'s options by name); m
     if cfg['imbalance'] not in ('exp', 'step', 'none'): raise ValueError(f"--imbalance must be exp, step or none, got {cfg['imbalance']!r}")
     for k in ('epochs', 'bs', 'eval_every', 'n_heldout'):
         if not _is_whole(cfg[k]) or cfg[k] < 1: raise ValueError(f"--{k.replace('_', '-')} must be a whole number >= 1, got {cfg[k]!r}")
-    for k in ('n_max', 'n_valid', 'threads'):
+    for k in ('n_max', 'n_valid', 'threads', 'deviation_every'):
         if cfg[k] is not None and (not _is_whole(cfg[k]) or cfg[k] < 1): raise ValueError(f"--{k.replace('_', '-')} must be a whole number >= 1, got {cfg[k]!r}")
     if cfg['alpha'] is None: cfg['alpha'] = default_alpha(cfg['imbalance'])
     for k, lo in (('lr', 0), ('rho', 0), ('alpha', 0), ('beta', 0), ('wd', None), ('warmup', None), ('drw_start', None)):
@@ -228,7 +228,10 @@ def train_run(
     tp = Throughput()
     prog = TrainingProgress(n_per_class=200) if cfg['progress'] else None
     if prog is not None: learn.add_cb(prog)
-    learn.add_cbs([RestoreHistory(), Checkpoint(ck), StopOnNonFinite(f"The last good checkpoint is {ck}; resume with --resume."),
+    devp = DeviationProgress(every=cfg['deviation_every'], seed=cfg['seed']) if cfg['deviation_every'] else None
+    if devp is not None: learn.add_cb(devp)
+    meta = {'settings': cfg, 'mfw_fastai': mfw_fastai.__version__, 'torch': torch.__version__}
+    learn.add_cbs([RestoreHistory(), Checkpoint(ck, meta=meta), StopOnNonFinite(f"The last good checkpoint is {ck}; resume with --resume."),
                    SkipValidation(cfg['eval_every']), tp])
     start, prior = 0, 0.
     if resume and ck.exists():
@@ -275,6 +278,7 @@ def train_run(
     _write_csv(rep, out/'per_class.csv'); _write_csv(pd.DataFrame(hist), out/'history.csv')
     if ho is not None: _write_csv(ho, out/'heldout_preds.csv')
     if prog is not None and prog.records: _save_progress(prog, out)
+    if devp is not None and devp.records: _write_csv(devp.to_df(), out/'deviation.csv')
     atomic_save(learn.model.state_dict(), out/'model.pth')
     _write_json(res, out/'results.json')
     status('complete', epochs_done=cfg['epochs'], seconds=round(secs, 1))
@@ -378,6 +382,8 @@ def _parser():
                                              "it pays; methods that mix labels refuse it)")
     a('--progress', action='store_true', help="record training progress per class (accuracy, classification ratio, "
                                               "feature-gradient norm; 200 training images per class) into progress.csv/.png")
+    a('--deviation-every', type=int, default=None, metavar='K', help="record every class's feature deviation (training "
+      "against test features, the paper's Fig. 7/9) every K epochs into deviation.csv (300 training, 100 test images per class)")
     a('--out', default=None, help="run folder (default: runs/<name of the run>)")
     a('--force', action='store_true', help="overwrite an existing run folder")
     a('--resume', action='store_true', help="continue the run in --out from its last checkpoint")

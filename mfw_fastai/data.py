@@ -12,9 +12,10 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from fastai.vision.all import *
 
 # %% auto #0
-__all__ = ['cifar_stats', 'imbalance_counts', 'imbalanced_subsample', 'ImbalancedItems', 'imbalanced_df', 'cifar_path',
-           'folder_items', 'list_file_items', 'tiny_imagenet_items', 'PadCropFlip', 'pad_crop_flip', 'TensorImageDL',
-           'ImbalancedDataLoaders', 'select_items', 'imbalanced_dls', 'cifar_imbalanced_dls', 'class_counts']
+__all__ = ['cifar_stats', 'cifar100_stats', 'imbalance_counts', 'imbalanced_subsample', 'ImbalancedItems', 'imbalanced_df',
+           'cifar_path', 'folder_items', 'list_file_items', 'tiny_imagenet_items', 'PadCropFlip', 'pad_crop_flip',
+           'TensorImageDL', 'ImbalancedDataLoaders', 'select_items', 'imbalanced_dls', 'cifar_imbalanced_dls',
+           'class_counts']
 
 # %% ../nbs/00_data.ipynb #7e479110
 _kinds = ('exp', 'step', 'none')
@@ -131,15 +132,17 @@ _cifar_urls = {'cifar10': 'CIFAR', 'cifar100': 'CIFAR_100'}
 
 def cifar_path(dataset:str='cifar10', # 'cifar10' or 'cifar100'
               )->Path:
-    "The local folder of CIFAR-10/100, downloaded by fastai's `untar_data` if it is not there yet"
+    "The local folder of CIFAR-10/100: fastai's (`untar_data`, downloaded if missing), or a PNG copy in `<data>/<name>-png`"
     if dataset not in _cifar_urls: raise ValueError(f"Unknown data set {dataset!r}: use one of {list(_cifar_urls)} or pass a folder path")
     url = getattr(URLs, _cifar_urls[dataset])
-    here = Path(fastai_cfg().data).expanduser()/url.split('/')[-1].split('.')[0]
+    here = fastai_cfg().path('data')/url.split('/')[-1].split('.')[0]
+    png = here.with_name(f"{here.name}-png") # train/<class>/, test/<class>/ (e.g. a PNG export of CIFAR-100)
+    if not here.exists() and (png/'train').is_dir() and (png/'test').is_dir(): return png
     try: return untar_data(url)
     except Exception as e:
         raise FileNotFoundError(f"{dataset} is not in {here} and could not be downloaded ({type(e).__name__}: {e}). "
             f"Download it once with untar_data(URLs.{_cifar_urls[dataset]}) on a networked machine, link an extracted copy "
-            f"to {here}, or pass path=<folder with train/ and test/>") from None
+            f"to {here} (or a copy with train/<class>/ and test/<class>/ to {png}), or pass path=<folder with train/ and test/>") from None
 
 # %% ../nbs/00_data.ipynb #b4777d2a
 def _label_of(p:Path, split_dir:Path)->str:
@@ -307,7 +310,8 @@ def _heldout_split(labels, n, seed):
     ho = np.sort(np.array(ho, dtype=int))
     return np.setdiff1d(np.arange(len(labels)), ho), ho
 
-cifar_stats = ([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616])
+cifar_stats = ([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616]) # CIFAR-10's whole training set, per channel
+cifar100_stats = ([0.5071, 0.4865, 0.4409], [0.2673, 0.2564, 0.2762]) # CIFAR-100's (computed the same way here)
 
 # %% ../nbs/00_data.ipynb #d82ee91e
 def select_items(
@@ -402,7 +406,7 @@ def cifar_imbalanced_dls(
     "CIFAR-10/100 made long-tailed or step-imbalanced, with the standard augmentation and the full balanced test set"
     path = Path(path) if path is not None else cifar_path(dataset)
     items = folder_items(path, 'train', 'test')
-    stats = cifar_stats if dataset == 'cifar10' and 'stats' not in kwargs else kwargs.pop('stats', None)
+    stats = kwargs.pop('stats', {'cifar10': cifar_stats, 'cifar100': cifar100_stats}.get(dataset)) # another folder: its own, computed
     return imbalanced_dls(items, kind=kind, rho=rho, n_max=n_max, seed=seed, heldout=heldout, eval_on=eval_on, bs=bs, stats=stats, **kwargs)
 
 # %% ../nbs/00_data.ipynb #551ac417

@@ -11,7 +11,8 @@ from fastai.vision.all import *
 from ..models import unwrap
 
 # %% auto #0
-__all__ = ['atomic_save', 'Checkpoint', 'load_checkpoint', 'RestoreHistory', 'NonFiniteLossError', 'StopOnNonFinite']
+__all__ = ['atomic_save', 'Checkpoint', 'load_checkpoint', 'checkpoint_meta', 'resume_state_of', 'RestoreHistory',
+           'NonFiniteLossError', 'StopOnNonFinite']
 
 # %% ../../nbs/07_callback.checkpoint.ipynb #14277d68
 def _train_dl(learn):
@@ -43,9 +44,10 @@ def atomic_save(obj, # What to save (tensors and plain data)
 
 class Checkpoint(Callback):
     "Save a complete, atomic, weights-only resume checkpoint after every epoch"
-    order = 95 # after the Recorder has logged the epoch
+    order = 95 # after the Recorder (and every recorder of ours) has logged the epoch
     def __init__(self, fname, # Checkpoint file
-                ): self.fname,self.trained = Path(fname),False
+                 meta:dict=None, # Plain data saved with it (a run's settings and code version), read back by `checkpoint_meta`
+                ): self.fname,self.meta,self.trained = Path(fname),meta or {},False
     def before_epoch(self): self.trained = False # `get_preds` also sends the epoch events: save only after training
     def after_train(self): self.trained = True
     def after_epoch(self):
@@ -54,7 +56,9 @@ class Checkpoint(Callback):
                      'opt': _plain(self.learn.opt.state_dict()), 'rng': _rng_state(self.learn),
                      'values': [list(map(_num, v)) for v in self.learn.recorder.values],
                      'iters': list(self.learn.recorder.iters),
-                     'smooth': [_num(getattr(self.learn.recorder.smooth_loss, 'val', 0.)), self.learn.recorder.smooth_loss.count]}, self.fname)
+                     'smooth': [_num(getattr(self.learn.recorder.smooth_loss, 'val', 0.)), self.learn.recorder.smooth_loss.count],
+                     'cbs': {type(c).__name__: _plain(c.resume_state()) for c in self.learn.cbs if hasattr(c, 'resume_state')},
+                     'meta': _plain(self.meta)}, self.fname)
 
 def _num(v): return float(v) if v is not None else None
 def _plain(o):
@@ -75,7 +79,20 @@ def load_checkpoint(learn:Learner, # The learner to restore (built the same way 
     learn.opt.load_state_dict(ck['opt'])
     _set_rng_state(learn, ck['rng'])
     learn.resume_values, learn.resume_smooth = ck['values'], ck['smooth']
+    learn.resume_cb_states = ck.get('cbs', {}) # what callbacks with a `resume_state` saved; each takes its own in `before_fit`
     return ck['epoch'] + 1
+
+def checkpoint_meta(fname, # A checkpoint file written by `Checkpoint`
+                   )->dict:
+    "The epochs done and the `meta` a checkpoint was saved with (no model is built)"
+    ck = torch.load(fname, map_location='cpu', weights_only=True)
+    return {'epochs_done': ck['epoch'] + 1, 'n_epoch': ck['n_epoch'], **ck.get('meta', {})}
+
+def resume_state_of(learn:Learner, # The learner being fitted
+                    cb:Callback, # A callback with a `resume_state` method
+                   ):
+    "What `cb` saved in the checkpoint `load_checkpoint` restored, or None (a fresh run)"
+    return getattr(learn, 'resume_cb_states', {}).get(type(cb).__name__)
 
 class RestoreHistory(Callback):
     "Put the history of the epochs before a resume, and the smoothed loss, back into the `Recorder`"
