@@ -67,13 +67,19 @@ def _plain(o):
     if isinstance(o, L): return [_plain(v) for v in o]
     if isinstance(o, (list, tuple)): return type(o)(_plain(v) for v in o)
     if isinstance(o, np.generic): return o.item()
+    if isinstance(o, str): return str(o) # a str subclass (`torch.__version__` is one) is not allowed by `weights_only` loading
     return o
+
+def _load(fname):
+    "A checkpoint, read with `weights_only=True` (no pickled code runs); also one whose meta kept `torch.__version__`'s class"
+    from torch.torch_version import TorchVersion
+    with torch.serialization.safe_globals([TorchVersion]): return torch.load(fname, map_location='cpu', weights_only=True)
 
 def load_checkpoint(learn:Learner, # The learner to restore (built the same way as the one that saved)
                     fname, # The checkpoint file
                    )->int:
     "Restore model, optimizer, random states and history from `fname`; returns the epoch to resume at"
-    ck = torch.load(fname, map_location='cpu', weights_only=True)
+    ck = _load(fname)
     learn.model.load_state_dict(ck['model'])
     if learn.opt is None: learn.create_opt()
     learn.opt.load_state_dict(ck['opt'])
@@ -85,7 +91,7 @@ def load_checkpoint(learn:Learner, # The learner to restore (built the same way 
 def checkpoint_meta(fname, # A checkpoint file written by `Checkpoint`
                    )->dict:
     "The epochs done and the `meta` a checkpoint was saved with (no model is built)"
-    ck = torch.load(fname, map_location='cpu', weights_only=True)
+    ck = _load(fname)
     return {'epochs_done': ck['epoch'] + 1, 'n_epoch': ck['n_epoch'], **ck.get('meta', {})}
 
 def resume_state_of(learn:Learner, # The learner being fitted
