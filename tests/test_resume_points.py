@@ -1,0 +1,56 @@
+"""A run stopped on one machine continues on another from the resume point the repository carries, to the same weights
+as a run that never stopped (real processes, real CIFAR-10 at tiny settings; the two "machines" are two run folders,
+the two "clones" two copies of the points folder)."""
+import json, os, shutil, signal, subprocess, sys, time
+from pathlib import Path
+
+import pytest
+import torch
+
+from mfw_fastai.resume import save_resume_points, restore_resume_points
+
+ARGS = ['--imbalance', 'step', '--rho', '10', '--n-max', '40', '--n-valid', '10', '--arch', 'resnet20', '--threads', '1', '--quiet',
+        '--method', 'mfw', '--epochs', '8', '--eval-every', '4', '--deviation-every', '2']
+
+
+def train(out, *extra, **kw):
+    return subprocess.run([sys.executable, '-m', 'mfw_fastai', *ARGS, '--out', str(out), *extra], capture_output=True, text=True, **kw)
+
+
+def epochs_done(run):
+    try: return json.loads((run/'status.json').read_text()).get('epochs_done') or 0
+    except (OSError, json.JSONDecodeError): return 0
+
+
+def test_stop_move_resume_is_bit_exact(tmp_path):
+    assert train(tmp_path/'ref').returncode == 0 # uninterrupted
+    m1 = tmp_path/'machine1'/'runs'/'run'
+    p = subprocess.Popen([sys.executable, '-m', 'mfw_fastai', *ARGS, '--out', str(m1)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.time()
+    while epochs_done(m1) < 3:
+        if p.poll() is not None or time.time() - t0 > 300: pytest.fail('the run ended before it could be stopped')
+        time.sleep(0.05)
+    os.kill(p.pid, signal.SIGINT); p.wait(120)
+    stopped_at = torch.load(m1/'checkpoint.pth', weights_only=True)['epoch'] + 1
+    assert 3 <= stopped_at < 8 and not (m1/'results.json').exists()
+    # the stop: save the point into clone 1's folder; commit and clone carry it to clone 2 (here: a copy)
+    clone1, clone2 = tmp_path/'clone1'/'bench'/'results'/'resume', tmp_path/'clone2'/'bench'/'results'/'resume'
+    assert [d.name for d in save_resume_points(m1.parent, clone1)] == ['run']
+    shutil.copytree(clone1, clone2)
+    point = json.loads((clone2/'run'/'point.json').read_text())
+    assert point['epochs_done'] == stopped_at and point['n_epoch'] == 8
+    # machine 2: nothing there but the clone; restore, then the same command with --resume
+    m2 = tmp_path/'machine2'/'runs'
+    assert restore_resume_points(clone2, m2) == [m2/'run']
+    r = train(m2/'run', '--resume')
+    assert r.returncode == 0, r.stderr
+    a, b = (torch.load(d/'model.pth', weights_only=True) for d in (tmp_path/'ref', m2/'run'))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    ra, rb = (json.loads((d/'results.json').read_text()) for d in (tmp_path/'ref', m2/'run'))
+    assert ra['history'] == rb['history'] and ra['per_class_accuracy'] == rb['per_class_accuracy']
+    assert rb['resumed_from_epoch'] == stopped_at
+    # the deviation recorded along the epochs (every 2) survives the move: the same rows as the uninterrupted run's
+    assert (tmp_path/'ref'/'deviation.csv').read_text() == (m2/'run'/'deviation.csv').read_text()
+    # a finished run has no point any more
+    assert save_resume_points(m2, clone2) == [] and not (clone2/'run').exists()
