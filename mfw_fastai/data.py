@@ -8,13 +8,15 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/data.html.md"""
 from __future__ import annotations
 import hashlib, os, warnings
 from pathlib import Path
+from PIL import Image, ImageOps
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from fastai.vision.all import *
 
 # %% auto #0
 __all__ = ['cifar_stats', 'cifar100_stats', 'imbalance_counts', 'imbalanced_subsample', 'ImbalancedItems', 'imbalanced_df',
-           'cifar_path', 'folder_items', 'list_file_items', 'tiny_imagenet_items', 'PadCropFlip', 'pad_crop_flip',
-           'TensorImageDL', 'ImbalancedDataLoaders', 'select_items', 'imbalanced_dls', 'cifar_imbalanced_dls',
+           'cifar_path', 'folder_items', 'list_file_items', 'tiny_imagenet_items', 'dataset_items',
+           'mixed_image_folder', 'load_rgb', 'check_images', 'PadCropFlip', 'pad_crop_flip', 'TensorImageDL',
+           'ImbalancedDataLoaders', 'select_items', 'heldout_skipped', 'imbalanced_dls', 'cifar_imbalanced_dls',
            'class_counts']
 
 # %% ../nbs/00_data.ipynb #7e479110
@@ -64,7 +66,7 @@ def imbalanced_subsample(
     labels, # The label of every item, in item order
     kind:str='exp', # 'exp', 'step' or 'none'
     rho:float=100., # Imbalance ratio N_max / N_min
-    n_max:int=None, # Images in the largest class; defaults to the smallest class size available
+    n_max:int=None, # Images in the largest class; defaults to the smallest class size available ('none': keeps every item)
     counts:list=None, # Explicit per-class counts in `vocab` order (overrides kind/rho/n_max)
     seed:int=0, # Seed of the per-class shuffle
     vocab:list=None, # Class order: counts[i] goes to vocab[i]. Defaults to the sorted unique labels
@@ -77,6 +79,9 @@ def imbalanced_subsample(
         unknown = set(labels.tolist()) - set(vocab)
         if unknown: raise ValueError(f"Labels outside the vocabulary: {sorted(map(str,unknown))[:5]}; add them to `vocab` or drop those items")
     avail = [int((labels == c).sum()) for c in vocab]
+    if counts is None and kind == 'none' and n_max is None: # the data's own counts: keep every item
+        if min(avail) < 1: raise ValueError(f"Class {vocab[avail.index(0)]!r} has no items")
+        return np.arange(len(labels))
     if counts is None:
         if n_max is None: n_max = min(avail)
         counts = imbalance_counts(n_max, len(vocab), kind, rho)
@@ -151,6 +156,19 @@ def _label_of(p:Path, split_dir:Path)->str:
     if not parts: raise ValueError(f"{p} is not inside a class folder of {split_dir}")
     return parts[-2] if parts[-1] == 'images' and len(parts) > 1 else parts[-1]
 
+def _split_rows(d:Path, split:str)->list:
+    "(fname, label, split) of every image under `d`, refusing a folder without images (an empty class)"
+    fs = sorted(get_image_files(d), key=str)
+    if not fs: raise FileNotFoundError(f"No images found in {d}")
+    full = set() # the folders with an image somewhere below them
+    for q in {os.path.dirname(f) for f in map(str, fs)}:
+        while q != str(d) and q not in full: full.add(q); q = os.path.dirname(q)
+    for r, ds, _ in os.walk(d):
+        ds[:] = sorted(o for o in ds if not o.startswith('.'))
+        for o in ds:
+            if os.path.join(r, o) not in full: raise ValueError(f"Class folder {os.path.join(r, o)} has no images: remove it or add images")
+    return [(str(f), _label_of(f, d), split) for f in fs]
+
 def folder_items(
     path, # Root holding one folder per split
     train:str='train', # Training split folder
@@ -163,29 +181,39 @@ def folder_items(
     for split, name in (('train', train), ('valid', valid)):
         d = path/name
         if not d.is_dir(): raise FileNotFoundError(f"No {split} folder {d} (expected {path}/{name}/<class>/<image>)")
-        fs = sorted(get_image_files(d), key=str)
-        if not fs: raise FileNotFoundError(f"No images found in {d}")
-        rows += [(str(f), _label_of(f, d), split) for f in fs]
+        rows += _split_rows(d, split)
     return pd.DataFrame(rows, columns=['fname', 'label', 'split'])
+
+def _rows(where, root:Path, paths, labels, lines, splits)->list:
+    "(fname, label, split) of `paths` under `root`, refusing one outside `root` or missing, by `where`:line"
+    out, r = [], os.path.normpath(root)
+    for p, l, n, s in zip(paths, labels, lines, splits):
+        f = os.path.normpath(Path(root)/p)
+        if f != r and not f.startswith(r.rstrip(os.sep) + os.sep): raise ValueError(f"{where}:{n}: {p} is outside the data root {root}")
+        if not os.path.isfile(f): raise FileNotFoundError(f"{where}:{n}: {p} points nowhere (no file {f})")
+        out.append((f, str(l).strip(), s))
+    return out
+
+def _read_list(fn, root, split)->list:
+    "Rows of a `relative/path label` list file"
+    fn = Path(fn)
+    if not fn.is_file(): raise FileNotFoundError(f"List file {fn} does not exist")
+    ps, ls, ns = [], [], []
+    for i, line in enumerate(fn.read_text().splitlines()):
+        if not line.strip(): continue
+        parts = line.strip().rsplit(maxsplit=1)
+        if len(parts) != 2: raise ValueError(f"{fn}:{i+1}: expected 'path label', got {line!r}")
+        ps.append(parts[0]); ls.append(parts[1]); ns.append(i+1)
+    if not ps: raise ValueError(f"List file {fn} has no items")
+    return _rows(fn, Path(root) if root is not None else fn.parent, ps, ls, ns, [split]*len(ps))
 
 def list_file_items(
     train_list, # Text file with `relative/path label` lines (ImageNet-LT, iNaturalist style)
     valid_list, # The same for the evaluation split
     root=None, # Folder the paths are relative to (default: the list file's folder)
 )->pd.DataFrame:
-    "Items listed in `path label` files as a DataFrame"
-    rows = []
-    for split, fn in (('train', train_list), ('valid', valid_list)):
-        fn = Path(fn)
-        if not fn.exists(): raise FileNotFoundError(f"List file {fn} does not exist")
-        r = Path(root) if root is not None else fn.parent
-        for i, line in enumerate(fn.read_text().splitlines()):
-            if not line.strip(): continue
-            parts = line.rsplit(maxsplit=1)
-            if len(parts) != 2: raise ValueError(f"{fn}:{i+1}: expected 'path label', got {line!r}")
-            rows.append((str(r/parts[0]), parts[1], split))
-        if not any(o[2] == split for o in rows): raise ValueError(f"List file {fn} has no items")
-    return pd.DataFrame(rows, columns=['fname', 'label', 'split'])
+    "Items listed in `path label` files as a DataFrame; a line whose file is missing or outside `root` is refused (file:line)"
+    return pd.DataFrame(_read_list(train_list, root, 'train') + _read_list(valid_list, root, 'valid'), columns=['fname', 'label', 'split'])
 
 def tiny_imagenet_items(path, # Tiny-ImageNet root (with train/, val/)
                        )->pd.DataFrame:
@@ -196,6 +224,155 @@ def tiny_imagenet_items(path, # Tiny-ImageNet root (with train/, val/)
     if not ann.exists(): raise FileNotFoundError(f"No {ann}: is {path} Tiny-ImageNet?")
     va = [(str(path/'val'/'images'/l.split('\t')[0]), l.split('\t')[1], 'valid') for l in ann.read_text().splitlines() if l.strip()]
     return pd.concat([tr, pd.DataFrame(va, columns=tr.columns)], ignore_index=True)
+
+
+# %% ../nbs/00_data.ipynb #69ece3a3
+def _split_pct(df:pd.DataFrame, valid_pct:float, seed:int)->pd.DataFrame:
+    "`df` with a seeded share `valid_pct` of every class marked 'valid': at least 1 of a class with 2 or more images, none of a class with 1"
+    if isinstance(valid_pct, bool) or not isinstance(valid_pct, (int, float)) or not 0 < valid_pct < 1:
+        raise ValueError(f"valid_pct must be a number between 0 and 1 (the share of each class held for evaluation), got {valid_pct!r}")
+    rng, split, labels = np.random.RandomState(seed), np.array(['train']*len(df), dtype=object), df.label.to_numpy()
+    for c in sorted(set(labels.tolist())):
+        idx = np.where(labels == c)[0]; rng.shuffle(idx)
+        split[idx[:min(max(1, int(round(len(idx)*valid_pct))), len(idx)-1)]] = 'valid'
+    return df.assign(split=split)
+
+def _csv_items(fn:Path, root, fn_col, label_col, valid_col)->pd.DataFrame:
+    "Rows of a CSV in fastai's `from_csv` convention (split 'train' unless its `valid_col` says otherwise; None: no such column)"
+    d = pd.read_csv(fn, dtype=str, keep_default_na=False, na_values=[''])
+    if not len(d): raise ValueError(f"CSV {fn} has no rows")
+    cols = list(d.columns)
+    def col(c, what):
+        if isinstance(c, int) and not isinstance(c, bool):
+            if not 0 <= c < len(cols): raise ValueError(f"CSV {fn} has no column {c} for the {what} (it has {len(cols)}: {cols})")
+            return cols[c]
+        if c not in cols: raise ValueError(f"CSV {fn} has no {what} column {c!r} (columns: {cols})")
+        return c
+    fc, lc = col(fn_col, 'file name'), col(label_col, 'label')
+    for c in (fc, lc):
+        na = np.where(d[c].isna())[0]
+        if len(na): raise ValueError(f"CSV {fn}: column {c!r} is empty on {len(na)} line(s): {', '.join(str(i+2) for i in na[:10])}{' ...' if len(na) > 10 else ''}")
+    split = ['train']*len(d)
+    if valid_col is not None:
+        v = d[col(valid_col, 'is_valid')].fillna('').str.strip().str.lower().map({'true': 'valid', '1': 'valid', 'false': 'train', '0': 'train'})
+        bad = np.where(v.isna())[0]
+        if len(bad): raise ValueError(f"CSV {fn}: column {valid_col!r} must be True/False or 1/0; line(s) {', '.join(str(i+2) for i in bad[:10])} are not")
+        split = v.tolist()
+    return pd.DataFrame(_rows(fn, Path(root) if root is not None else fn.parent, d[fc], d[lc], d.index + 2, split), columns=['fname', 'label', 'split'])
+
+def dataset_items(
+    source, # An image folder, a CSV file (`.csv`) or a list file (any other file)
+    valid=None, # Folder: the evaluation folder's name (default: whichever of valid/, val/, test/ exists); list file: the evaluation list
+    valid_pct:float=None, # Share of each class held for evaluation where the source has no evaluation split (default 0.2)
+    seed:int=0, # Seed of the `valid_pct` split
+    root=None, # CSV or list file: the folder its paths are relative to (default: the file's folder)
+    train:str='train', # Folder: the training folder's name
+    fn_col=0, # CSV: the file name column (position or name)
+    label_col=1, # CSV: the label column (position or name)
+    valid_col:str='is_valid', # CSV: the column marking evaluation rows (True/False or 1/0), used when present
+)->pd.DataFrame:
+    "Items (fname, label, split) of any image data set: an image folder, a CSV in fastai's `from_csv` convention, or a list file"
+    src = Path(source)
+    if not src.exists(): raise FileNotFoundError(f"Data source {src} does not exist")
+    def pct(df): return _split_pct(df, 0.2 if valid_pct is None else valid_pct, seed)
+    def no_pct(what):
+        if valid_pct is not None: raise ValueError(f"{src} has its own evaluation split ({what}): leave valid_pct out")
+    if src.is_dir():
+        if root is not None: raise ValueError(f"root= is for CSV and list files; {src} is a folder")
+        if (src/train).is_dir():
+            names = [valid] if valid is not None else [o for o in ('valid', 'val', 'test') if (src/o).is_dir()]
+            if len(names) > 1: raise ValueError(f"{src} has both {names[0]}/ and {names[-1]}/: pass valid='{names[0]}' or valid='{names[-1]}'")
+            if names: no_pct(f"{names[0]}/"); df = folder_items(src, train, names[0])
+            else: df = pct(pd.DataFrame(_split_rows(src/train, 'train'), columns=['fname', 'label', 'split']))
+        else:
+            if valid is not None: raise FileNotFoundError(f"{src} has {valid}/ but no training folder {train}/")
+            sp = [o for o in ('valid', 'val', 'test') if (src/o).is_dir()]
+            if sp: raise FileNotFoundError(f"{src} has {sp[0]}/ but no training folder {train}/ (pass train= to name it)")
+            df = pct(pd.DataFrame(_split_rows(src, 'train'), columns=['fname', 'label', 'split']))
+    elif src.suffix.lower() == '.csv':
+        if valid is not None: raise ValueError(f"valid= names an evaluation folder or list file; the CSV {src} marks its evaluation rows in {valid_col!r}")
+        cols = list(pd.read_csv(src, nrows=0).columns)
+        has = valid_col is not None and valid_col in cols
+        if valid_col not in (None, 'is_valid') and not has: raise ValueError(f"CSV {src} has no column {valid_col!r} (columns: {cols})")
+        if has: no_pct(f"column {valid_col!r}")
+        df = _csv_items(src, root, fn_col, label_col, valid_col if has else None)
+        if not has: df = pct(df)
+    else:
+        tr = _read_list(src, root, 'train')
+        if valid is not None: no_pct(str(valid)); df = pd.DataFrame(tr + _read_list(valid, root, 'valid'), columns=['fname', 'label', 'split'])
+        else: df = pct(pd.DataFrame(tr, columns=['fname', 'label', 'split']))
+    only = sorted(set(df.label[df.split == 'valid']) - set(df.label[df.split == 'train']))
+    if only: raise ValueError(f"Class {only[0]!r} has evaluation images but no training images in {src}" + (f" ({len(only)} such classes)" if len(only) > 1 else ''))
+    return df.reset_index(drop=True)
+
+
+# %% ../nbs/00_data.ipynb #2f86b222
+_modes = ('RGB.jpg', 'L.png', 'P.png', 'PT.png', 'RGBA.png', 'CMYK.jpg', 'I;16.png') # PT: palette with a transparent colour
+
+def mixed_image_folder(
+    path, # Folder to write train/<class>/ and valid/<class>/ into
+    counts:tuple=(8, 4, 2), # Training images of each class (classes c0, c1, ...)
+    n_valid:int=2, # Evaluation images of each class
+    sizes:tuple=(20, 90), # Smallest and largest side in pixels, drawn for each image
+    seed:int=0, # Seed of the sizes and the pixels
+)->Path:
+    "A small data set of real image files of random sizes in every mode: RGB and CMYK JPEG; L, P, P with transparency, RGBA and 16-bit PNG"
+    path, rng = Path(path), np.random.RandomState(seed)
+    for c, n in enumerate(counts):
+        col = np.array([c*97 % 256, (c*57 + 80) % 256, (c*151 + 160) % 256]) # a colour per class, so the classes can be told apart
+        for split, k in (('train', n), ('valid', n_valid)):
+            d = path/split/f"c{c}"; d.mkdir(parents=True, exist_ok=True)
+            for i in range(k):
+                w, h = rng.randint(sizes[0], sizes[1] + 1, 2)
+                a = np.clip(col + rng.randint(-40, 41, (h, w, 3)), 0, 255).astype(np.uint8)
+                mode, ext = _modes[(i + c) % len(_modes)].split('.')
+                im = Image.fromarray(a)
+                if mode == 'I;16': im = Image.fromarray(a.mean(2).astype(np.uint16)*257)
+                elif mode == 'RGBA': im = Image.fromarray(np.dstack([a, rng.randint(0, 256, (h, w)).astype(np.uint8)]))
+                elif mode != 'RGB': im = im.convert('P' if mode == 'PT' else mode)
+                im.save(d/f"{i:03d}_{mode.replace(';', '')}.{ext}", **({'transparency': 0} if mode == 'PT' else {}))
+    return path
+
+
+# %% ../nbs/00_data.ipynb #1c53c919
+def load_rgb(fn, # An image file in any format and mode PIL reads
+             bg:tuple=(255, 255, 255), # Background that transparent pixels are composited on
+            )->PILImage:
+    "Open `fn` as 8-bit RGB: EXIF rotation applied, 16-bit values scaled (65535 -> 255), transparency composited on `bg`"
+    with Image.open(fn) as im0: im = ImageOps.exif_transpose(im0)
+    if im.mode.startswith('I'): im = Image.fromarray(np.clip(np.rint(np.asarray(im, dtype=np.float64)/257), 0, 255).astype(np.uint8))
+    if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in im.info:
+        im = Image.alpha_composite(Image.new('RGBA', im.size, (*bg, 255)), im.convert('RGBA'))
+    return PILImage.create(im if im.mode == 'RGB' else im.convert('RGB'))
+
+def _probe(fn)->tuple:
+    "((width, height) from `fn`'s header, why it cannot be decoded or None): PNG chunks verified, other files decoded unless a JPEG ends whole"
+    try:
+        with Image.open(fn) as im:
+            info = im.size
+            if im.format == 'PNG': im.verify()
+            elif im.format not in ('JPEG', 'MPO') or not _jpeg_whole(fn): im.load()
+        return info, None
+    except Exception as e: return None, f"{type(e).__name__}: {e}"
+
+def _jpeg_whole(fn)->bool:
+    "Whether JPEG file `fn` ends with its end-of-image marker (a truncated one does not)"
+    with open(fn, 'rb') as f: f.seek(0, 2); f.seek(max(0, f.tell() - 2)); return f.read() == b'\xff\xd9'
+
+def _checked(items, strict):
+    "(items without their unreadable images, [(fname, reason), ...], {fname: (width, height)}), or with `strict` an error"
+    probes = [_probe(f) for f in items.fname]
+    bad = [(f, p) for f, (_, p) in zip(items.fname, probes) if p is not None]
+    if bad and strict: raise ValueError(f"{len(bad)} unreadable image(s), the first {bad[0][0]} ({bad[0][1]}): fix or remove them, or leave strict off to skip them")
+    return items[[p is None for _, p in probes]], bad, {f: o for f, (o, p) in zip(items.fname, probes) if p is None}
+
+def check_images(
+    items:pd.DataFrame, # Columns fname, label, split (e.g. from `dataset_items`)
+    strict:bool=False, # Refuse a data set with an unreadable image instead of dropping it
+)->tuple:
+    "(`items` without its unreadable images, [(fname, reason), ...]): every file opened, PNGs verified, truncated JPEGs decoded"
+    return _checked(items, strict)[:2]
+
 
 # %% ../nbs/00_data.ipynb #d3084bf6
 class PadCropFlip(Transform):
@@ -249,12 +426,13 @@ class TensorImageDL(TfmdDL):
             raise ValueError(f"Could not read item {item}: {e}") from e
 
     def cache(self, disk:bool=True, # Also keep a copy in `~/.cache/mfw_fastai` (env `MFW_FASTAI_CACHE`)
+              extra:str='', # What else the cached tensors depend on (e.g. a resize in the data set's transforms), for the cache key
              ):
         "Run the item pipeline once over the data set and keep the result as tensors"
-        n, key, fn = len(self.dataset), None, None
+        n, fn = len(self.dataset), None
         if n == 0: raise ValueError("Cannot cache an empty data set")
         if disk and hasattr(self.dataset, 'items'):
-            h = hashlib.sha1(repr(self.after_item).encode())
+            h = hashlib.sha1(repr(self.after_item).encode() + extra.encode())
             for o in self.dataset.items.itertuples(index=False) if isinstance(self.dataset.items, pd.DataFrame) else self.dataset.items:
                 f = Path(o[0] if isinstance(o, tuple) else o)
                 h.update(f"{o}|{f.stat().st_size if f.exists() else -1}\n".encode())
@@ -314,19 +492,22 @@ cifar_stats = ([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616]) # CIFAR-10's 
 cifar100_stats = ([0.5071, 0.4865, 0.4409], [0.2673, 0.2564, 0.2762]) # CIFAR-100's (computed the same way here)
 
 # %% ../nbs/00_data.ipynb #d82ee91e
+def _need_cols(items):
+    for c in ('fname', 'label', 'split'):
+        if c not in items.columns: raise KeyError(f"items needs columns fname, label, split; missing {c!r}")
+
 def select_items(
     items:pd.DataFrame, # Columns fname, label, split ('train' or 'valid'), e.g. from `folder_items`
     kind:str='exp', # 'exp', 'step' or 'none'
     rho:float=100., # Imbalance ratio N_max / N_min
-    n_max:int=None, # Images in the largest class (default: the smallest class size available)
+    n_max:int=None, # Images in the largest class (default: the smallest class size available; 'none': keep every image)
     counts:list=None, # Explicit per-class counts in vocabulary order (overrides kind/rho/n_max)
     seed:int=0, # Seed of the sub-sample
     vocab:list=None, # Class order (default: sorted names)
     n_valid:int=None, # Keep only this many evaluation images per class (seeded)
 )->tuple:
     "The rows `imbalanced_dls` uses: (imbalanced training rows, evaluation rows, class order)"
-    for c in ('fname', 'label', 'split'):
-        if c not in items.columns: raise KeyError(f"items needs columns fname, label, split; missing {c!r}")
+    _need_cols(items)
     tr, va = items[items.split == 'train'], items[items.split == 'valid']
     if not len(tr) or not len(va): raise ValueError(f"items has {len(tr)} training and {len(va)} evaluation rows; both must be non-empty")
     if vocab is None: vocab = sorted(set(tr.label))
@@ -336,9 +517,36 @@ def select_items(
     if n_valid is not None: va = imbalanced_df(va, 'label', 'none', n_max=n_valid, seed=seed, vocab=sorted(set(va.label)))
     return tr, va, vocab
 
+def heldout_skipped(labels, # Training label of every item
+                    n:int, # Held-out images per class
+                   )->list:
+    "Classes that a held-out split of `n` per class leaves whole (sorted): those with `n` images or fewer"
+    vc = pd.Series(list(labels), dtype=object).value_counts()
+    return sorted(c for c, k in vc.items() if k <= n) if n else []
+
+def _hw(size)->tuple:
+    "`size` (int or (height, width)) as (height, width), refusing anything else"
+    s = (size, size) if _is_whole(size) else tuple(size) if isinstance(size, (tuple, list)) else None
+    if s is None or len(s) != 2 or not all(_is_whole(o) and o >= 1 for o in s): raise ValueError(f"size must be a whole number of pixels or (height, width), got {size!r}")
+    return tuple(int(o) for o in s)
+
+def _header_size(fn)->tuple:
+    "(width, height) of image file `fn`, read from its header"
+    try:
+        with Image.open(fn) as im: return im.size
+    except Exception as e: raise ValueError(f"Could not read image {fn}: {e}") from None
+
+def _sample_stats(fnames, size, seed, n=512)->tuple:
+    "Per-channel (mean, std) of up to `n` seeded images of `fnames`, resized as evaluation images are"
+    fs, rs, s, s2, m = list(fnames), Resize(size), np.zeros(3), np.zeros(3), 0
+    for i in np.random.RandomState(seed).permutation(len(fs))[:n]:
+        a = np.asarray(rs(load_rgb(fs[i]), split_idx=1), dtype=np.float64)/255.
+        s += a.sum((0, 1)); s2 += (a**2).sum((0, 1)); m += a.shape[0]*a.shape[1]
+    return (s/m).tolist(), np.sqrt(np.maximum(s2/m - (s/m)**2, 0)).tolist()
+
 def imbalanced_dls(
-    items:pd.DataFrame, # Columns fname, label, split ('train' or 'valid'), e.g. from `folder_items`
-    kind:str='exp', # 'exp', 'step' or 'none'
+    items:pd.DataFrame, # Columns fname, label, split ('train' or 'valid'), e.g. from `dataset_items`
+    kind:str='exp', # 'exp', 'step' or 'none' ('none' without n_max: the data's own counts)
     rho:float=100., # Imbalance ratio N_max / N_min
     n_max:int=None, # Images in the largest class (default: the smallest class size available)
     counts:list=None, # Explicit per-class counts in vocabulary order (overrides kind/rho/n_max)
@@ -347,48 +555,76 @@ def imbalanced_dls(
     eval_on:str='test', # Validation set: 'test' (the balanced evaluation split) or 'heldout'
     bs:int=128, # Training batch size
     val_bs:int=512, # Evaluation batch size
-    size:int=None, # Resize images to `size` (None: keep; they must share one size for `fast`)
-    pad:int|None=4, # Training augmentation: zero-pad, random crop back, random flip; None: no augmentation
-    stats:tuple=None, # Normalisation (mean, std); default: computed from the training images when `fast`
-    fast:bool=True, # Decode once into a uint8 tensor and augment whole batches
+    size:int|tuple=None, # Image size, int or (height, width); None: the images' own (they must then share one)
+    pad:int|None=4, # Training augmentation: fast path, zero-pad by `pad`, random crop back, flip; resized path, RandomResizedCrop and aug_transforms. None or 0: none
+    stats:tuple=None, # Normalisation (mean, std); default: ImageNet's if `pretrained`, else the training images' own
+    fast:bool=None, # Decode once into a uint8 tensor and augment whole batches; None: when all images share one size of at most 64 px
     disk_cache:bool=True, # Keep the decoded tensors in ~/.cache/mfw_fastai
     device=None, # Device of the batches (default: fastai's `default_device()`)
     vocab:list=None, # Class order (default: sorted names)
     n_valid:int=None, # Keep only this many evaluation images per class (seeded; for quick looks and tests)
+    pretrained:bool=False, # The model was pretrained on ImageNet: normalise with ImageNet's statistics
+    check:bool=True, # Open every image first; an unreadable one is dropped (listed in `bad_images`) or, with `strict`, refused
+    strict:bool=False, # Refuse a data set with an unreadable image
+    min_scale:float=0.35, # Resized path: the smallest share of an image's area RandomResizedCrop keeps
+    num_workers:int=0, # Resized path: processes decoding images for the training loader
 )->ImbalancedDataLoaders:
     "Imbalanced training set, balanced evaluation set and optional held-out set as fastai `DataLoaders`"
     if eval_on not in ('test', 'heldout'): raise ValueError(f"eval_on must be 'test' or 'heldout', got {eval_on!r}")
     if int(heldout) != heldout or heldout < 0: raise ValueError(f"heldout must be a whole number >= 0, got {heldout!r}")
     if eval_on == 'heldout' and not heldout: raise ValueError("eval_on='heldout' needs heldout > 0 (the paper uses 3)")
-    tr, va, vocab = select_items(items, kind, rho, n_max, counts, seed, vocab, n_valid)
-    tri, hoi = _heldout_split(tr.label, heldout, seed) if heldout else (np.arange(len(tr)), np.array([], dtype=int))
-    parts = [tr.iloc[tri], va, tr.iloc[hoi]]
-    df = pd.concat(parts, ignore_index=True)
+    if fast not in (None, True, False): raise ValueError(f"fast must be True, False or None (automatic), got {fast!r}")
+    _need_cols(items)
+    hw, info, bad, voc = _hw(size) if size is not None else None, {}, [], vocab
+    while True: # draw the sub-sample; open the images it uses; drop the unreadable ones and draw again
+        tr, va, vocab = select_items(items, kind, rho, n_max, counts, seed, voc, n_valid)
+        tri, hoi = _heldout_split(tr.label, heldout, seed) if heldout else (np.arange(len(tr)), np.array([], dtype=int))
+        parts = [tr.iloc[tri], va, tr.iloc[hoi]]
+        df = pd.concat(parts, ignore_index=True)
+        if not check: break
+        _, b, i = _checked(df[~df.fname.isin(info.keys())], strict)
+        info.update(i); bad += b
+        if not b: break
+        items = items[~items.fname.isin([f for f, _ in b])]
+    if bad: warnings.warn(f"Skipped {len(bad)} unreadable image(s) (listed in dls.bad_images), the first {bad[0][0]} ({bad[0][1]})")
+    if fast is None or (not fast and hw is None):
+        sizes = {info[f] if f in info else _header_size(f) for f in df.fname}
+        own = tuple(reversed(next(iter(sizes)))) if len(sizes) == 1 else None # (height, width) that every image has
+        if fast is None:
+            fast = own is not None and max(own) <= 64 and hw in (None, own)
+            if fast: hw = None
+        if not fast and hw is None:
+            if own is None: raise ValueError(f"The images have {len(sizes)} different sizes (e.g. {' and '.join('x'.join(map(str, o)) for o in sorted(sizes)[:2])} px): pass size= to resize them")
+            hw = own
     bounds = np.cumsum([0] + [len(p) for p in parts])
     splits = [list(range(bounds[i], bounds[i+1])) for i in range(3)]
     if eval_on == 'heldout': splits = [splits[0], splits[2], splits[1]]
     if not heldout: splits = splits[:2]
-    item_tfms = [Resize(size)] if size else []
-    dsets = Datasets(df, [[ColReader('fname'), PILImage.create, *item_tfms], [ColReader('label'), Categorize(vocab=vocab)]], splits=splits)
+    dsets = Datasets(df, [[ColReader('fname'), load_rgb, *([Resize(hw)] if fast and hw else [])], [ColReader('label'), Categorize(vocab=vocab)]], splits=splits)
     if device is None: device = default_device()
-    aug = [PadCropFlip(pad)] if pad else []
     dls = []
     for i, ds in enumerate(dsets.subset(j) for j in range(dsets.n_subsets)):
-        dl = TensorImageDL(ds, bs=bs if i == 0 else val_bs, shuffle=i == 0, drop_last=False, num_workers=0,
-                           after_item=[ToTensor()], device=device, do_setup=False)
-        if fast: dl.cache(disk_cache)
+        crop = [] if fast else [RandomResizedCrop(hw, min_scale=min_scale) if i == 0 and pad else Resize(hw)]
+        dl = TensorImageDL(ds, bs=bs if i == 0 else val_bs, shuffle=i == 0, drop_last=False, num_workers=0 if fast or i else num_workers,
+                           after_item=[*crop, ToTensor()], device=device, do_setup=False)
+        if fast: dl.cache(disk_cache, f"size={hw}" if hw else '')
         dls.append(dl)
     if stats is None:
-        if not fast: raise ValueError("Pass stats=(mean, std) when fast=False (they are computed from the cached training tensor)")
-        x = dls[0].xs.float()/255.
-        stats = (x.mean((0,2,3)).tolist(), x.std((0,2,3)).tolist())
+        if pretrained: stats = imagenet_stats
+        elif fast:
+            x = dls[0].xs.float()/255.
+            stats = (x.mean((0,2,3)).tolist(), x.std((0,2,3)).tolist())
+        else: stats = _sample_stats(parts[0].fname, hw, seed)
+    aug = ([PadCropFlip(pad)] if fast else aug_transforms()) if pad else []
     for i, dl in enumerate(dls):
         dl.after_batch = Pipeline([*(aug if i == 0 else []), IntToFloatTensor(), Normalize.from_stats(*stats, cuda=False)])
         dl.after_batch.setup(dl)
         dl.to(device)
     res = ImbalancedDataLoaders(*dls, path=Path(items.fname.iloc[0]).parent, device=device)
-    res.eval_on,res.stats = eval_on,stats
+    res.eval_on,res.stats,res.fast,res.size,res.bad_images = eval_on,stats,fast,hw,bad
+    res.heldout_skipped = heldout_skipped(tr.label, heldout)
     return res
+
 
 # %% ../nbs/00_data.ipynb #29b952e2
 def cifar_imbalanced_dls(
@@ -404,6 +640,7 @@ def cifar_imbalanced_dls(
     **kwargs, # Passed to `imbalanced_dls` (val_bs, fast, device, ...)
 )->ImbalancedDataLoaders:
     "CIFAR-10/100 made long-tailed or step-imbalanced, with the standard augmentation and the full balanced test set"
+    if path is None: kwargs = {'fast': True, 'check': False, **kwargs} # fastai's copy: known 32x32 PNGs, decoded once and cached
     path = Path(path) if path is not None else cifar_path(dataset)
     items = folder_items(path, 'train', 'test')
     stats = kwargs.pop('stats', {'cifar10': cifar_stats, 'cifar100': cifar100_stats}.get(dataset)) # another folder: its own, computed

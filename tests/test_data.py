@@ -91,8 +91,14 @@ def test_missing_empty_and_corrupt_data(tmp_path):
             (tmp_path/s/c).mkdir(parents=True, exist_ok=True)
             for f in sorted((src/s/'cat').iterdir())[:4 if (s, c) != ('train', 'b') else 3]: shutil.copy(f, tmp_path/s/c/f.name)
     bad = tmp_path/'train'/'b'/'zz_broken.png'; bad.write_bytes(b'not a png')
-    with pytest.raises(ValueError, match='zz_broken.png'):
-        cifar_imbalanced_dls(path=tmp_path, kind='none', n_max=4, stats=([0.5]*3, [0.25]*3), disk_cache=False)
+    kw = dict(path=tmp_path, kind='none', stats=([0.5]*3, [0.25]*3), disk_cache=False, device='cpu')
+    with pytest.raises(ValueError, match='1 unreadable image.*zz_broken.png'):  # refused before any work
+        cifar_imbalanced_dls(strict=True, **kw)
+    with pytest.warns(UserWarning, match='Skipped 1 unreadable image'):  # or dropped, and listed
+        dls = cifar_imbalanced_dls(**kw)
+    assert [Path(f).name for f, _ in dls.bad_images] == ['zz_broken.png'] and class_counts(dls) == [4, 3]
+    with pytest.raises(ValueError, match='zz_broken.png'):  # unchecked, the fast path names it when decoding
+        cifar_imbalanced_dls(check=False, **kw)
 
 
 def test_offline_error_says_where_and_what(monkeypatch, tmp_path):
