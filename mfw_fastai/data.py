@@ -6,7 +6,7 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #77aa4cad
 from __future__ import annotations
-import hashlib, os, warnings
+import hashlib, io, os, warnings
 from pathlib import Path
 from PIL import Image, ImageOps
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
@@ -335,11 +335,13 @@ def mixed_image_folder(
 
 
 # %% ../nbs/00_data.ipynb #1c53c919
-def load_rgb(fn, # An image file in any format and mode PIL reads
+def load_rgb(fn:Path|str|bytes|Image.Image, # An image file in any format and mode PIL reads (or an opened image)
              bg:tuple=(255, 255, 255), # Background that transparent pixels are composited on
             )->PILImage:
     "Open `fn` as 8-bit RGB: EXIF rotation applied, 16-bit values scaled (65535 -> 255), transparency composited on `bg`"
-    with Image.open(fn) as im0: im = ImageOps.exif_transpose(im0)
+    if isinstance(fn, Image.Image): im = ImageOps.exif_transpose(fn)
+    else:
+        with Image.open(io.BytesIO(fn) if isinstance(fn, bytes) else fn) as im0: im = ImageOps.exif_transpose(im0)
     if im.mode.startswith('I'): im = Image.fromarray(np.clip(np.rint(np.asarray(im, dtype=np.float64)/257), 0, 255).astype(np.uint8))
     if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in im.info:
         im = Image.alpha_composite(Image.new('RGBA', im.size, (*bg, 255)), im.convert('RGBA'))

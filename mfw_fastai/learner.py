@@ -1,4 +1,4 @@
-"""`mfw_learner`: a fastai `Learner` with the paper's recipe and the MFW callback, for our CIFAR ResNets or any fastai/torchvision/timm architecture.
+"""`mfw_learner`: a fastai `Learner` with the paper's recipe and the MFW callback, for our CIFAR ResNets or any torchvision/timm backbone, pre-trained or not.
 
 Docs: https://mfw-fastai.github.io/mfw_fastai/learner.html.md"""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch, math
 from fastai.vision.all import *
 from fastai.callback.channelslast import ChannelsLast
-from .models import cifar_archs
+from .models import resolve_arch, create_arch_model, group_module, get_module
 from .callback.mfw import MFW
 from .callback.precision import CPUMixedPrecision, resolve_precision
 from .callback.compile import CompiledStep, check_compilable
@@ -46,28 +46,20 @@ def fit_warmup_cosine(self:Learner,
     self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
 
 # %% ../nbs/03_learner.ipynb #d5ec1b33
-def _make_model(arch, n_out, pretrained):
-    if isinstance(arch, nn.Module): return arch
-    if isinstance(arch, str):
-        if arch in cifar_archs: return cifar_archs[arch](n_out)
-        try: return create_timm_model(arch, n_out, pretrained=pretrained)[0]
-        except ImportError as e: raise ValueError(f"Unknown architecture {arch!r}: use one of {list(cifar_archs)}, a torchvision function, or install timm") from e
-    if getattr(arch, 'cifar', False): return arch(n_out)
-    if callable(arch): return create_vision_model(arch, n_out, pretrained=pretrained)
-    raise ValueError(f"arch must be a CIFAR ResNet ({list(cifar_archs)}), a torchvision/timm architecture or an nn.Module, got {arch!r}")
-
 @delegates(Learner.__init__)
 def mfw_learner(
     dls:DataLoaders, # Imbalanced classification data
-    arch, # `resnet32` & co, a torchvision arch function, a timm name, or an `nn.Module`
+    arch, # `resnet32` & co, a torchvision name ('resnet18', 'convnext_tiny'), 'timm:<name>', an arch function or an `nn.Module`
     alpha:float|None=1.0, # MFW's Beta(α, α) coefficient; None trains plain ERM
-    group:int=2, # Mix after this group (0 input, 1 before the first stage, 2.. the stages)
+    group:int=2, # Mix after this group (0 input, 1 before the first stage, k >= 2 after the (k-1)-th stage)
     module:str=None, # Or mix after this named module
     beta:float=None, # Softness of s(N_c) (default by detected imbalance: 2.0 long-tailed, 0.01 step)
     weights:list=None, # Per-class MFW weights instead of s(N_c)
     counts:list=None, # Per-class training counts (default: read from the data)
     n_out:int=None, # Number of outputs (default: from `dls`)
-    pretrained:bool=False, # Pre-trained weights for torchvision/timm archs
+    pretrained:bool=False, # Start from the framework's own ImageNet weights (torchvision/timm; cached, or downloaded once)
+    weights_file:str|Path=None, # Or from this local state dict of the model as torchvision/timm build it
+    normalize:bool=True, # Starting from weights, add their input normalisation (ImageNet statistics) where `dls` has none
     loss_func=None, # Default: cross-entropy
     opt_func=sgd_paper, # Default: SGD, momentum 0.9, L2 weight decay
     lr:float=0.1, # Peak learning rate
@@ -81,15 +73,21 @@ def mfw_learner(
     "A `Learner` with the paper's recipe (SGD 0.9, wd 2e-4, cross-entropy) and Major Feature Weakening"
     if n_out is None: n_out = get_c(dls)
     if n_out is None: raise ValueError("Cannot infer n_out from the data: pass n_out")
-    model = _make_model(arch, n_out, pretrained)
+    model, r = create_arch_model(arch, n_out, pretrained, weights_file), resolve_arch(arch) # the name, timm and the weights are checked before anything is built
+    if alpha is not None: get_module(model, module) if module is not None else group_module(model, group) # a bad group or module: now, not at the first batch
+    trained = pretrained or weights_file is not None
+    if normalize and trained and r['stats'] is not None and not dls.after_batch.fs.filter(risinstance(Normalize)):
+        dls.add_tfms([Normalize.from_stats(*r['stats'])], 'after_batch')
     if loss_func is None: loss_func = CrossEntropyLossFlat()
     cbs = L(kwargs.pop('cbs', None))
     if alpha is not None: cbs.append(MFW(alpha, group, module, beta, weights, counts, verbose))
     if channels_last: cbs.append(ChannelsLast())
     if compile: cbs.append(CompiledStep())
-    learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, wd=wd, cbs=cbs, **kwargs)
+    splitter = kwargs.pop('splitter', None) or r['split'] or trainable_params
+    learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, wd=wd, splitter=splitter, cbs=cbs, **kwargs)
+    if trained and r['split'] is not None: learn.freeze() # as `vision_learner`: the new head trains alone until `unfreeze` (`fine_tune` does both)
     learn.to_precision(precision)
     if compile: check_compilable(learn) # a method that cannot run compiled says so now, not at its first batch
-    store_attr('alpha,group,module,beta,weights', self=learn)
-    learn.arch = getattr(arch, '__name__', str(arch))
+    store_attr('alpha,group,module,beta,weights,pretrained,weights_file', self=learn)
+    learn.arch = r['name']
     return learn

@@ -1,4 +1,4 @@
-"""The CIFAR ResNets of the imbalanced-learning literature, a ResNet-18 for 64×64 images, and the paper's "groups" on any ResNet.
+"""The CIFAR ResNets of the imbalanced-learning literature, a ResNet-18 for 64×64 images, any torchvision or timm backbone, and the paper's "groups" on all of them.
 
 Docs: https://mfw-fastai.github.io/mfw_fastai/models.html.md"""
 
@@ -6,14 +6,15 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/models.html.md"""
 
 # %% ../nbs/01_models.ipynb #08ab5dde
 from __future__ import annotations
-import torch, torch.nn as nn, torch.nn.functional as F
+import torch, torch.nn as nn, torch.nn.functional as F, torchvision
 from fastai.vision.all import *
-import numpy as np
+import numpy as np, difflib, re, socket
+from urllib.parse import urlparse
 
 # %% auto #0
-__all__ = ['resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110', 'cifar_archs', 'ShortcutA', 'BasicBlock', 'CifarResNet',
-           'ResNet18Small', 'resnet18_small', 'resnet_groups', 'unwrap', 'get_module', 'group_module', 'NormedLinear',
-           'to_normed_head']
+__all__ = ['resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110', 'cifar_archs', 'resnet_groups', 'ShortcutA', 'BasicBlock',
+           'CifarResNet', 'ResNet18Small', 'resnet18_small', 'resolve_arch', 'check_arch', 'create_arch_model',
+           'model_groups', 'unwrap', 'get_module', 'group_module', 'show_groups', 'NormedLinear', 'to_normed_head']
 
 # %% ../nbs/01_models.ipynb #c85b901a
 class ShortcutA(nn.Module):
@@ -96,27 +97,168 @@ def resnet18_small(n_out:int=200, # Number of classes
 resnet18_small.cifar = True
 cifar_archs['resnet18_small'] = resnet18_small
 
+# %% ../nbs/01_models.ipynb #6f5419ca
+def _timm():
+    try: import timm; return timm
+    except ImportError: raise ValueError('timm models need timm: pip install timm (or pip install "mfw_fastai[timm]")') from None
+
+def _tv_names()->list: return torchvision.models.list_models(module=torchvision.models)
+def _close(xs): return f" (close: {', '.join(xs)})" if xs else ''
+
+def _unknown(arch:str):
+    close = difflib.get_close_matches(arch, list(cifar_archs) + _tv_names(), 3)
+    try: close += [f"timm:{arch}"] if _timm().is_model(arch) else []
+    except ValueError: pass # no timm
+    raise ValueError(f"Unknown architecture {arch!r}{_close(close)}: use a CIFAR ResNet ({', '.join(cifar_archs)}), a torchvision "
+                     f"classification model (torchvision.models.list_models(module=torchvision.models)) or 'timm:<name>' (timm.list_models())")
+
+def resolve_arch(arch, # A name ('resnet32', 'resnet18', 'convnext_tiny', 'timm:convnext_atto'), an architecture function or an `nn.Module`
+                )->dict:
+    "What `arch` is: kind ('cifar', 'torchvision', 'timm', 'fastai' or 'module'), name, builder `fn`, fastai's `cut` and `split`, input `stats`"
+    if isinstance(arch, nn.Module): return dict(kind='module', name=type(arch).__name__, fn=None, cut=None, split=None, stats=None)
+    if isinstance(arch, str) and arch.startswith('timm:'):
+        timm, name = _timm(), arch[5:]
+        if not timm.is_model(name): raise ValueError(f"Unknown timm model {name!r}{_close(difflib.get_close_matches(name, timm.list_models(), 3))}: timm.list_models() lists them")
+        cfg = timm.models.get_pretrained_cfg(name)
+        return dict(kind='timm', name=arch, fn=None, cut=None, split=default_split, stats=(cfg.mean, cfg.std) if cfg else imagenet_stats)
+    if isinstance(arch, str):
+        if arch in cifar_archs: arch = cifar_archs[arch]
+        elif arch in _tv_names(): arch = torchvision.models.get_model_builder(arch)
+        else: _unknown(arch)
+    if getattr(arch, 'cifar', False): return dict(kind='cifar', name=arch.__name__, fn=arch, cut=None, split=None, stats=None)
+    if not callable(arch): raise ValueError(f"arch must be an architecture name, an architecture function or an nn.Module, got {arch!r}")
+    name, meta = getattr(arch, '__name__', repr(arch)), model_meta.get(arch, {'cut': None, 'split': default_split})
+    tv = name in _tv_names() and torchvision.models.get_model_builder(name) is arch
+    return dict(kind='torchvision' if tv else 'fastai', name=name, fn=arch, cut=meta['cut'], split=meta['split'],
+                stats=imagenet_stats if tv else meta.get('stats'))
+
+# %% ../nbs/01_models.ipynb #bf9cc053
+def _reachable(url:str, timeout:float=5.)->str|None:
+    "None if `url`'s host takes a connection, otherwise why not"
+    try: socket.create_connection((urlparse(url).hostname, 443), timeout).close()
+    except OSError as e: return str(e) or type(e).__name__
+
+def _in_torch_cache(url): f = Path(torch.hub.get_dir())/'checkpoints'/Path(urlparse(url).path).name; return (f if f.is_file() else None), f, url
+
+def _pretrained_file(r:dict)->tuple:
+    "(the cached file or None, the file expected, its URL) of the framework's own weights for `r`"
+    if r['kind'] == 'torchvision': return _in_torch_cache(torchvision.models.get_model_weights(r['fn']).DEFAULT.url)
+    cfg = _timm().models.get_pretrained_cfg(r['name'][5:])
+    if cfg is None or not (cfg.hf_hub_id or cfg.url): raise ValueError(f"timm has no pre-trained weights for {r['name']}")
+    if not cfg.hf_hub_id: return _in_torch_cache(cfg.url)
+    from huggingface_hub import try_to_load_from_cache, constants
+    fs = [cfg.hf_hub_filename] if cfg.hf_hub_filename else ['model.safetensors', 'pytorch_model.bin']
+    hit = [p for p in (try_to_load_from_cache(cfg.hf_hub_id, f, cache_dir=constants.HF_HUB_CACHE) for f in fs) if isinstance(p, str)]
+    return (hit[0] if hit else None), Path(constants.HF_HUB_CACHE)/f"models--{cfg.hf_hub_id.replace('/', '--')}", f"https://huggingface.co/{cfg.hf_hub_id}"
+
+def _load_state(path)->dict:
+    "The state dict in `path`: `torch.save`d (also inside a checkpoint's 'state_dict' or 'model') or a .safetensors file"
+    p = Path(path)
+    if not p.is_file(): raise ValueError(f"Weights file {str(p)!r} not found")
+    try:
+        if p.suffix == '.safetensors': from safetensors.torch import load_file; sd = load_file(p)
+        else: sd = torch.load(p, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"Weights file {p} cannot be read as a state dict ({type(e).__name__})") from None
+    for k in ('state_dict', 'model'):
+        if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
+    if not isinstance(sd, dict) or not sd or not all(isinstance(v, Tensor) for v in sd.values()):
+        raise ValueError(f"Weights file {p} holds no state dict (a dict of tensors) but a {type(sd).__name__}")
+    return sd
+
+def _check_state(sd:dict, ref:dict, path, name:str, skip:tuple=()):
+    "Refuse a state dict that does not fit `ref`, naming a few missing and unexpected keys and shape mismatches"
+    missing, extra = [k for k in ref if k not in sd], [k for k in sd if k not in ref]
+    shapes = [f"{k} {tuple(sd[k].shape)} for {tuple(ref[k].shape)}" for k in ref if k in sd and sd[k].shape != ref[k].shape and not k.startswith(skip)]
+    probs = [f"{len(v)} {t} ({', '.join(v[:3])}{', ...' if len(v) > 3 else ''})" for t, v in [('missing keys', missing), ('unexpected keys', extra), ('shape mismatches', shapes)] if v]
+    if probs: raise ValueError(f"Weights file {path} does not fit {name}: " + '; '.join(probs))
+
+def _framework_model(r:dict, n_out:int, pretrained:bool=False)->nn.Module:
+    "The model as its framework builds it (with its own classifier), before fastai cuts off the body"
+    k = r['kind']
+    if k == 'torchvision': return r['fn'](weights='DEFAULT' if pretrained else None)
+    if k == 'timm': return _timm().create_model(r['name'][5:], pretrained=pretrained)
+    if k == 'fastai': return r['fn'](pretrained=pretrained)
+    return r['fn'](n_out) # a CIFAR ResNet
+
+def check_arch(arch, # As for `resolve_arch`
+               n_out:int=None, # Classes (a CIFAR ResNet's weights file is checked against them)
+               pretrained:bool=False, # The framework's own weights: in the torch/Hugging Face cache, or downloadable now
+               weights:str|Path=None, # Or a local state dict of the model as its framework builds it
+              )->dict:
+    "Refuse, in one line and before anything is built, an `arch` that cannot be built as asked; `resolve_arch(arch)` otherwise"
+    r = resolve_arch(arch)
+    if weights is not None:
+        sd = _load_state(weights)
+        if r['kind'] == 'module': ref, skip = arch.state_dict(), ()
+        else:
+            with torch.device('meta'): m = _framework_model(r, n_out or 2) # shapes only, no memory, no initialisation
+            ref, skip = m.state_dict(), ((_last_linear_name(m) + '.',) if r['kind'] == 'cifar' and n_out is None else ())
+        _check_state(sd, ref, weights, r['name'], skip)
+    elif pretrained:
+        if r['kind'] in ('cifar', 'module'):
+            raise ValueError(f"No pre-trained weights for {r['name']}: train it from scratch (pretrained=False)" + (" or pass weights=FILE" if r['kind'] == 'cifar' else ''))
+        if r['kind'] in ('torchvision', 'timm'):
+            cached, f, url = _pretrained_file(r)
+            if cached is None and (why := _reachable(url)):
+                raise ValueError(f"Pre-trained {r['name']}: its weights are not in the cache ({f}) and {urlparse(url).hostname} cannot be reached ({why}): "
+                                 "run once on a machine with network access (the weights are then cached) or pass a local state dict (weights=FILE)")
+    return r
+
+def create_arch_model(arch, # As for `resolve_arch`
+                      n_out:int, # Number of classes
+                      pretrained:bool=False, # Start from the framework's own (ImageNet) weights
+                      weights:str|Path=None, # Or from this local state dict of the model as its framework builds it
+                     )->nn.Module:
+    "The model `arch` names with an `n_out`-class head; torchvision/timm ones as fastai's `vision_learner` builds them (body + new head)"
+    r = check_arch(arch, n_out, pretrained, weights)
+    model = arch if r['kind'] == 'module' else _framework_model(r, n_out, pretrained and weights is None)
+    if weights is not None: model.load_state_dict(_load_state(weights))
+    if r['kind'] in ('module', 'cifar'): return model
+    if r['kind'] == 'timm':
+        model.reset_classifier(0); body = TimmBody(model, pretrained)
+        return add_head(body, model.num_features, n_out, pool=body.needs_pool)
+    try: body = create_body(model, 3, pretrained, r['cut'])
+    except StopIteration: raise ValueError(f"{r['name']} has no pooling layer to cut its body at (fastai's vision_learner cannot use it either): pass a ready nn.Module") from None
+    return add_head(body, num_features_model(nn.Sequential(*body.children())), n_out)
+
 # %% ../nbs/01_models.ipynb #e57bedd1
-def _is_block(m:nn.Module)->bool:
-    return type(m).__name__ in ('BasicBlock', 'Bottleneck', 'ResBlock') or hasattr(m, 'downsample') or hasattr(m, 'shortcut')
+_containers = (nn.Module, nn.Sequential, nn.ModuleList, nn.ModuleDict, object)
+def _torch_layer(m): return any(c.__module__.startswith('torch.') for c in type(m).__mro__ if c not in _containers)
+def _has_params(m): return next(m.parameters(), None) is not None
+
+def _block(m:nn.Module)->bool:
+    "A module of the network's own class with sub-modules and parameters (`BasicBlock`, `MBConv`, `Conv2dNormActivation`...)"
+    return type(m) not in _containers and not _torch_layer(m) and _has_params(m) and next(m.children(), None) is not None
 
 def _is_stage(m:nn.Module)->bool:
-    cs = list(m.children())
-    return isinstance(m, nn.Sequential) and len(cs) > 0 and all(_is_block(c) for c in cs)
+    "Holds blocks: a stage (ResNet layer, ConvNeXt/EfficientNet stage) or, in a flat network, a block"
+    return not _torch_layer(m) and _has_params(m) and any(_block(d) for d in list(m.modules())[1:])
 
-def resnet_groups(
-    model:nn.Module, # A ResNet-like model (our CIFAR ResNets, a `vision_learner` ResNet, a timm/torchvision ResNet)
+_not_stage = re.compile(r'stem|head|aux|classifier|final', re.I) # the stem is group 1; heads and auxiliary classifiers are no stages
+
+def _before(model:nn.Module, name:str)->str|None:
+    "The module that runs just before `name`: its previous sibling, or its parent's, ..."
+    while name:
+        parent, _, leaf = name.rpartition('.')
+        kids = [n for n, _ in model.get_submodule(parent).named_children()]
+        i = kids.index(leaf)
+        if i > 0: return f"{parent}.{kids[i-1]}" if parent else kids[i-1]
+        name = parent
+
+def model_groups(
+    model:nn.Module, # A backbone made of stages: ResNet, ConvNeXt, EfficientNet, ... (as built here or by fastai/torchvision/timm)
 )->list:
-    "Names of the paper's groups: index 0 is the input (''), 1 the module before the first stage, 2.. the stages"
+    "Names of the paper's groups: 0 the input (''), 1 the module before the first stage, k >= 2 the (k-1)-th stage"
     for pname, parent in model.named_modules():
-        kids = list(parent.named_children())
-        stages = [i for i, (_, c) in enumerate(kids) if _is_stage(c)]
-        if len(stages) >= 2:
-            if stages[0] == 0: raise ValueError(f"{type(model).__name__}: no layers before the first residual stage")
-            pre = f"{pname}.{kids[stages[0]-1][0]}" if pname else kids[stages[0]-1][0]
-            return [''] + [pre] + [f"{pname}.{kids[i][0]}" if pname else kids[i][0] for i in stages]
-    raise ValueError(f"{type(model).__name__} has no residual stages; name a module instead (one of: "
-                     f"{[n for n,_ in model.named_modules() if n][:20]}...)")
+        if _not_stage.search(pname): continue
+        stages = [f"{pname}.{n}" if pname else n for n, c in parent.named_children() if _is_stage(c) and not _not_stage.search(n)]
+        if len(stages) >= 2: break
+    else: raise ValueError(f"{type(model).__name__} has no stages to group; name a module instead (one of: "
+                           f"{[n for n,_ in model.named_modules() if n][:20]}...)")
+    if (pre := _before(model, stages[0])) is None: raise ValueError(f"{type(model).__name__}: no layers before the first stage {stages[0]!r}; name a module instead")
+    return ['', pre] + stages
+
+resnet_groups = model_groups # its earlier name
 
 def unwrap(model:nn.Module, # A model, possibly wrapped for parallel training
           )->nn.Module:
@@ -133,15 +275,32 @@ def get_module(model:nn.Module, # Any model
         names = [n for n, _ in model.named_modules() if n]
         raise ValueError(f"Model has no module {name!r}. Modules: {names[:30]}{' ...' if len(names) > 30 else ''}") from None
 
-def group_module(model:nn.Module, # A ResNet-like model
-                 group:int, # 0 (input), 1 (before the first stage), 2.. (the stages)
+def group_module(model:nn.Module, # A backbone made of stages (see `model_groups`)
+                 group:int, # 0 (input), 1 (before the first stage), k >= 2 (after the (k-1)-th stage)
                 )->str:
     "Name of the module whose output is group `group` ('' for the input)"
-    gs = resnet_groups(model)
+    gs = model_groups(model)
     if not isinstance(group, (int, np.integer)) or isinstance(group, bool) or not 0 <= group < len(gs):
         names = ', '.join(f"{i}: {n or 'input'}" for i, n in enumerate(gs))
         raise ValueError(f"group must be one of 0..{len(gs)-1} for this model ({names}), got {group!r}")
     return gs[group]
+
+# %% ../nbs/01_models.ipynb #3a9bb253
+def show_groups(arch, # An architecture (as for `resolve_arch`) or a model
+                size:int=224, # Side of the dummy 1-image input
+                n_out:int=2, # Classes of the head built for an architecture
+               )->pd.DataFrame:
+    "MFW's groups of `arch` (the index), the module that ends each and the feature shape there (one forward of a 1-image batch)"
+    model = arch if isinstance(arch, nn.Module) else create_arch_model(arch, n_out)
+    gs, shapes = model_groups(model), {}
+    def _shape(g, m, i, o): shapes.setdefault(g, tuple(getattr(o, 'shape', ())[1:]))
+    hs = [get_module(model, g).register_forward_hook(partial(_shape, g)) for g in gs[1:]]
+    was = model.training; model.eval()
+    try:
+        with torch.no_grad(): model(torch.zeros(1, 3, size, size, device=next(model.parameters()).device))
+    finally: [h.remove() for h in hs]; model.train(was)
+    return pd.DataFrame({'module': [g or '(input)' for g in gs], 'shape': [(3, size, size)] + [shapes.get(g) for g in gs[1:]]},
+                        index=pd.RangeIndex(len(gs), name='group'))
 
 # %% ../nbs/01_models.ipynb #dccb309a
 class NormedLinear(nn.Module):
