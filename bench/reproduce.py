@@ -43,7 +43,10 @@ Suites (run on purpose, never in CI):
     python bench/reproduce.py cpu --only exp --alpha 5 --jobs 1 --seeds 0 1   # with the alpha cpu-alpha chose on the held-out split
 
 Run again after a stop, it reuses the finished trainings and resumes the stopped ones from their last checkpoint
-(bit-identical to an uninterrupted run). Finished trainings' small files (no weights) are also copied to
+(bit-identical to an uninterrupted run). Ctrl-C (SIGINT) or SIGTERM stops every training in progress at its last finished
+epoch (its run folder says 'interrupted'), starts none of those still queued, and exits with 130 (143 for SIGTERM). A run
+folder another process trains in (another reproduce.py or mfw-tune on the same folders) is locked: this one says so and
+waits for it instead of training it twice. Finished trainings' small files (no weights) are also copied to
 bench/results/runs/<name>/ and reused from there on any machine; `--runs-dir` puts the run folders (checkpoints) outside
 the work tree, e.g. `--runs-dir ~/mfw-bench-runs`, so that a stopped training resumes in a fresh checkout.
 
@@ -51,14 +54,13 @@ Results: bench/results/reproduce-<suite>-<device>-<date>.json (key `runs`: metho
 accuracy, per_class_accuracy, seconds) and a Markdown table beside it.
 """
 import argparse, json, os, signal, subprocess, sys, time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here.parent))
 from mfw_fastai.cli import paper_table1, _legacy  # noqa: E402
 from mfw_fastai.methods import drw_mfw_setting, drw_mfw_suffix  # noqa: E402
-from mfw_fastai.jobs import run_cmd, stop_all, auto_jobs  # noqa: E402
+from mfw_fastai.jobs import run_cmd, auto_jobs, pool_map, run_state, wait_unlocked, stopping, catch_stop_signals, Interrupted  # noqa: E402
 from mfw_fastai.tune import tune_mfw  # noqa: E402
 import inspect  # noqa: E402
 CRITERION = inspect.signature(tune_mfw).parameters['criterion'].default  # mfw-tune's default choice rule (the held-out loss)
@@ -185,25 +187,34 @@ def _status(d):
     st = d/'status.json'
     return json.loads(st.read_text()) if st.exists() else {}
 
+STOPPED_RC = {130: signal.SIGINT, -signal.SIGINT: signal.SIGINT, 143: signal.SIGTERM, -signal.SIGTERM: signal.SIGTERM} # a child stopped by a signal
+
 def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=False):
-    """Train one setting with mfw-train; a finished run folder is reused, a stopped one resumed from its checkpoint.
-    At `deadline` (time.time()) a training is stopped like Ctrl-C (its checkpoint is the last finished epoch) and None returned."""
+    """Train one setting with mfw-train; a finished run folder is reused, a stopped one resumed from its checkpoint, one that
+    another process trains waited for. At `deadline` (time.time()) a training is stopped like Ctrl-C (its checkpoint is the
+    last finished epoch) and None returned; on SIGINT/SIGTERM (or its child's) `Interrupted` is raised."""
     d = out/name_of(s, seed)
     a = args_of(s, tiny, threads, seed) + (['--n-valid', str(n_valid)] if n_valid else [])
     if not tiny and not (d/'results.json').exists() and (RECORD/d.name/'results.json').exists(): d = RECORD/d.name # finished on an earlier day
-    how = 'reused' if _status(d).get('state') == 'complete' and (d/'results.json').exists() else 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
     t = time.time()
-    if how != 'reused':
-        if deadline is not None and t >= deadline: return None
+    while True:
+        if d.parent != RECORD: wait_unlocked(d, say=lambda m: print(f"  {m}", flush=True)) # not trained twice at once
+        how = 'reused' if run_state(d) == 'complete' and (d/'results.json').exists() else 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
+        if how == 'reused': break
+        if deadline is not None and time.time() >= deadline: return None
         cmd = [sys.executable, '-m', 'mfw_fastai', *(a if how == 'trained' else [o for o in a if o != '--force'] + ['--resume']), '--out', str(d)]
         r = run_cmd(cmd, out=out/'logs'/f"{d.name}.out", deadline=deadline) # stopped like Ctrl-C at the deadline
-        if r.state in ('stopped', 'not started'):
+        if r.state in ('stopped', 'not started') or r.returncode in STOPPED_RC:
+            run_state(d, fix=True) # killed after its grace: 'interrupted' all the same
+            if stopping() or r.state == 'failed': raise Interrupted(STOPPED_RC.get(r.returncode, signal.SIGINT)) # a signal, not the deadline
             ep = _status(d).get('epoch')
             print(f"  {name_of(s, seed)}: stopped at the time limit {'before training' if ep is None else f'in epoch {ep + 1}'} "
                   f"({how}, {time.time()-t:.0f} s); the same command resumes it from its last finished epoch", flush=True)
             return None
+        if r.returncode and 'is locked by process' in r.err_tail(): continue # another process took it just now: wait for it
         if r.state == 'failed': raise RuntimeError(f"{' '.join(cmd)} failed (log {r.err}):\n{r.err_tail()}")
         if not tiny and d.parent != RECORD: record(d)
+        break
     res = json.loads((d/'results.json').read_text())
     sub = json.loads((d/'config.json').read_text())['settings'].get('n_valid')
     if full_test and sub is not None and res.get('eval_set') != 'heldout':
@@ -299,6 +310,16 @@ def tune_suite(args):
 
 
 def main():
+    "Run a suite; SIGINT or SIGTERM stops the trainings in progress at their last finished epoch, and the same command resumes them"
+    with catch_stop_signals():
+        try: run_suite()
+        except KeyboardInterrupt as e:
+            print(f"\nreproduce.py: stopped{f' by {e}' if str(e) else ''}: the trainings in progress stopped at their last finished epoch "
+                  "(their run folders say 'interrupted'); run the same command again to resume them", file=sys.stderr)
+            sys.exit(getattr(e, 'exit_code', 130)) # 130 for SIGINT, 143 for SIGTERM
+
+
+def run_suite():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table', 'tune', 'alpha-check', 'drw-study', 'paper'])
     p.add_argument('--alphas', type=float, nargs='+', default=[0.5, 1., 2., 5.], help="tune suite: candidate alphas")
@@ -356,14 +377,16 @@ def main():
     t = time.time()
     date = time.strftime('%Y-%m-%d')
     import platform, threading, torch
-    dev = torch.cuda.get_device_name(0) if args.device == 'cuda' and torch.cuda.is_available() else (platform.processor() or platform.machine())
+    from mfw_fastai.callback.precision import cpu_info
+    cpu = cpu_info() # the CPU's model and its AVX2 / AVX-512 / bf16 / AMX flags: speeds differ from host to host
+    dev = torch.cuda.get_device_name(0) if args.device == 'cuda' and torch.cuda.is_available() else cpu['cpu']
     stem = here/'results'/f"reproduce-{tag}-{args.device}-{date}"
     runs, lock = [None]*len(runs_all), threading.Lock()
 
     def save():
         "Write the JSON and the table with the trainings finished so far (`complete` tells whether all are)"
         done = [r for r in runs if r is not None]
-        res = {'suite': args.suite, 'tiny': args.tiny, 'command': command, 'date': date, 'device': args.device, 'device_name': dev,
+        res = {'suite': args.suite, 'tiny': args.tiny, 'command': command, 'date': date, 'device': args.device, 'device_name': dev, **cpu,
                'cpus': os.cpu_count(), 'jobs': jobs, 'wall_seconds': time.time() - t, 'complete': len(done) == len(runs), 'runs': done,
                'means': mean_runs(done)}
         if args.suite == 'cpu-alpha' and res['complete']:
@@ -395,9 +418,7 @@ def main():
         r = one(runs_all[i][0], out, args.tiny, threads, runs_all[i][1], deadline, args.n_valid, args.full_test)
         if r is None: return
         with lock: runs[i] = r; save()
-    with ThreadPoolExecutor(jobs) as ex:
-        try: list(ex.map(job, range(len(runs_all))))
-        except KeyboardInterrupt: stop_all(); raise # each training stops at its last finished epoch
+    pool_map(job, range(len(runs_all)), jobs) # SIGINT/SIGTERM: each training stops at its last finished epoch, none starts
     print(save()); print(f"saved {stem}.json/.md")
 
 

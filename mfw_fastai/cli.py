@@ -6,7 +6,7 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/cli.html.md"""
 
 # %% ../nbs/10_cli.ipynb #bd534246
 from __future__ import annotations
-import argparse, json, os, platform, shutil, sys, time
+import argparse, contextlib, json, os, platform, shutil, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 import fastai
@@ -18,7 +18,8 @@ from .metrics import imbalance_metrics, per_class_report, summarize
 from .methods import methods, make_learner, drw_mfw_setting, drw_mfw_suffix
 import mfw_fastai.baselines # registers the baselines
 from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, atomic_save
-from .callback.precision import resolve_precision
+from .callback.precision import resolve_precision, cpu_info
+from .jobs import run_lock, lock_name, catch_stop_signals, RunBusyError
 from .learner import fit_warmup_cosine
 from .analysis import TrainingProgress, DeviationProgress, plot_progress
 import torch.distributed as dist
@@ -80,9 +81,9 @@ def _write_csv(df, fname):
     df.to_csv(tmp, index=False); os.replace(tmp, fname)
 
 def machine_info()->dict:
-    "Where a run ran"
+    "Where a run ran: the host, its CPU's model and AVX2 / AVX-512 / bf16 / AMX flags (speeds differ with them), threads, GPU"
     return {'host': platform.node(), 'platform': platform.platform(), 'processor': platform.processor() or platform.machine(),
-            'cpus': os.cpu_count(), 'torch_threads': torch.get_num_threads(),
+            **cpu_info(), 'cpus': os.cpu_count(), 'torch_threads': torch.get_num_threads(),
             'device': torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'cpu'}
 
 # %% ../nbs/10_cli.ipynb #68fc5aff
@@ -202,23 +203,30 @@ def train_run(
     if resume and cfg.get('precision') is None and (Path(out or '')/'config.json').exists(): # not given: the run's own
         cfg['precision'] = json.loads((Path(out)/'config.json').read_text())['settings'].get('precision')
     cfg = check_config(cfg)
-    cfg['precision'] = precision = resolve_precision(cfg['precision'], default_device()) # 'auto' -> what runs here
+    cfg['precision'] = precision = resolve_precision(cfg['precision'], default_device(), threads=cfg['threads']) # 'auto' -> what runs here
     rank, world = rank_distrib(), max(num_distrib(), 1) # set by torchrun / accelerate launch
     main = rank == 0 # the one process that writes files
     if world > 1:
         if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', rank)))
         if not dist.is_initialized(): dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     out = Path(out) if out is not None else Path('runs')/run_name(cfg)
+    if resume and not (out/'config.json').exists(): raise FileNotFoundError(f"Nothing to resume in {out}: no config.json")
+    with (run_lock(out) if main else contextlib.nullcontext()): # one writer per run folder, taken before anything is written there (10a_jobs)
+        return _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world)
+
+def _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world):
+    "`train_run`'s work, in its locked run folder"
+    main = rank == 0
     ck = out/'checkpoint.pth'
     if resume:
-        if not (out/'config.json').exists(): raise FileNotFoundError(f"Nothing to resume in {out}: no config.json")
         old = _legacy(json.loads((out/'config.json').read_text())['settings'])
         diff = {k: (old.get(k), v) for k, v in cfg.items() if k != 'threads' and old.get(k, _defaults.get(k)) != v}
         if diff: raise ValueError(f"--resume with other settings than the run in {out}: {diff} (old, new)")
         if json.loads((out/'status.json').read_text()).get('state') == 'complete': raise ValueError(f"The run in {out} is already complete")
-    elif main and out.exists() and any(out.iterdir()):
+    elif main and any(p.name != lock_name for p in out.iterdir()):
         if not force: raise FileExistsError(f"Run folder {out} exists: pass --force to overwrite it or --resume to continue it")
-        shutil.rmtree(out)
+        for p in out.iterdir(): # everything but the lock, held to the end
+            if p.name != lock_name: shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
     if main: out.mkdir(parents=True, exist_ok=True)
     if cfg['threads']: torch.set_num_threads(int(cfg['threads']))
     set_seed(cfg['seed'], reproducible=True)
@@ -263,8 +271,8 @@ def train_run(
             hist = [dict(epoch=i, **{n: (float(v) if v is not None else None) for n, v in zip(names, vals)}) for i, vals in enumerate(learn.recorder.values)]
             with learn.no_bar(): rep = per_class_report(learn, dl=dls.valid, counts=counts) # every process a share, gathered
             ho = _item_preds(learn, dls.valid) if cfg['heldout'] and world == 1 else None # for `mfw-tune`'s paired bootstrap
-    except KeyboardInterrupt:
-        status('interrupted', message='Interrupted; continue with --resume'); raise
+    except KeyboardInterrupt as e: # Ctrl-C, or SIGTERM under `mfw-train` (`Interrupted`)
+        status('interrupted', message=f"Interrupted{f' ({e})' if str(e) else ''}; continue with --resume"); raise
     except Exception as e:
         status('failed', message=f"{type(e).__name__}: {e}"); raise
     finally:
@@ -409,14 +417,17 @@ def mfw_train(argv:list=None, # Command-line arguments (default: `sys.argv[1:]`)
              ):
     "Entry point of `mfw-train`"
     args = _parser().parse_args(argv)
-    try:
-        if args.quick: return _quick(args)
-        kw = {k: v for k, v in vars(args).items() if k not in ('quick',)}
-        train_run(**kw)
-    except KeyboardInterrupt:
-        print("\nInterrupted: the run folder is marked 'interrupted'; continue with --resume", file=sys.stderr); sys.exit(130)
-    except (ValueError, FileExistsError, FileNotFoundError) as e:
-        print(f"mfw-train: error: {e}", file=sys.stderr); sys.exit(2)
+    with catch_stop_signals(): # SIGTERM (a `kill`, or a scheduler's death: 10a_jobs) stops the run like Ctrl-C
+        try:
+            if args.quick: return _quick(args)
+            kw = {k: v for k, v in vars(args).items() if k not in ('quick',)}
+            train_run(**kw)
+        except KeyboardInterrupt as e:
+            print(f"\nmfw-train: stopped{f' by {e}' if str(e) else ''} at the last finished epoch; the run folder{f' {args.out}' if args.out else ''} "
+                  "is marked 'interrupted'; continue with --resume (the same options)", file=sys.stderr)
+            sys.exit(getattr(e, 'exit_code', 130)) # 130 for SIGINT, 143 for SIGTERM
+        except (ValueError, FileExistsError, FileNotFoundError, RunBusyError) as e: # RunBusyError: another process trains in the folder
+            print(f"mfw-train: error: {e}", file=sys.stderr); sys.exit(2)
 
 # %% ../nbs/10_cli.ipynb #562c631f
 paper_table1 = { # ResNet-32, top-1 %, Ye et al. ICCV 2021 Table 1

@@ -6,11 +6,14 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/jobs.html.md"""
 
 # %% ../nbs/10a_jobs.ipynb #368e2408
 from __future__ import annotations
-import os, signal, subprocess, sys, tempfile, threading, time
+import contextlib, fcntl, functools, json, os, signal, subprocess, sys, tempfile, threading, time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['gpu_gib_estimate', 'jobs_for', 'auto_jobs', 'JobResult', 'stop_all', 'run_cmd', 'run_jobs']
+__all__ = ['gpu_gib_estimate', 'lock_name', 'jobs_for', 'auto_jobs', 'JobResult', 'Interrupted', 'stopping', 'stop_all',
+           'catch_stop_signals', 'run_cmd', 'run_jobs', 'pool_map', 'RunBusyError', 'lock_holder', 'run_lock',
+           'run_state', 'wait_unlocked']
 
 # %% ../nbs/10a_jobs.ipynb #6eb981cc
 gpu_gib_estimate = 2.0 # GiB per CIFAR ResNet training on a GPU: CUDA context (~0.5), model, optimizer, batch-128 activations, graph pools
@@ -49,7 +52,7 @@ def auto_jobs(device='cpu', # 'cpu', 'cuda' or 'cuda:<i>' (the trainings' device
 
 # %% ../nbs/10a_jobs.ipynb #9a6d5e59
 class JobResult:
-    "What became of one command: `state` is 'done', 'failed', 'stopped' (deadline or Ctrl-C) or 'not started'"
+    "What became of one command: `state` is 'done', 'failed', 'stopped' (deadline, Ctrl-C or SIGTERM) or 'not started'"
     def __init__(self,
         cmd:list, # The command and its arguments
         out, # File of its stdout
@@ -63,20 +66,39 @@ class JobResult:
         except OSError: return ''
     def __repr__(self): return f"JobResult({self.state}, rc={self.returncode}, {' '.join(self.cmd)[:80]!r})"
 
-_live, _stopped, _lock = set(), set(), threading.Lock() # the children running now, and those `stop_all` stopped
+class Interrupted(KeyboardInterrupt):
+    "A stop asked for with SIGINT (Ctrl-C) or SIGTERM; `exit_code` is what a shell reports for it, 128 + the signal's number"
+    def __init__(self, signum:int=signal.SIGINT, # The signal that asked for the stop
+                ): self.signum = int(signum); super().__init__(signal.Signals(self.signum).name)
+    @property
+    def exit_code(self)->int: return 128 + self.signum
 
-def _child_setup():
-    signal.signal(signal.SIGINT, signal.SIG_DFL) # children of a background shell inherit SIGINT ignored
-    try: # SIGTERM to the child if the scheduler dies (Linux)
-        import ctypes; ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM) # PR_SET_PDEATHSIG
-    except Exception: pass
+_live, _stopped, _lock = set(), set(), threading.RLock() # the children running now, and those `stop_all` stopped
+_halt = dict(asked=False, depth=0) # asked: a stop is under way (no child starts); depth: `catch_stop_signals` blocks open
 
-def _start(r, env):
+def stopping()->bool:
+    "Whether a stop (a caught signal, `stop_all`) is under way: no child starts until it is over"
+    return _halt['asked']
+
+try: import ctypes; _prctl = ctypes.CDLL('libc.so.6', use_errno=True).prctl # looked up here: a forked child imports nothing
+except Exception: _prctl = None # not Linux
+
+def _child_setup(ppid):
+    for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_DFL) # a background shell's children inherit SIGINT ignored
+    if _prctl is not None: _prctl(1, signal.SIGTERM) # PR_SET_PDEATHSIG: SIGTERM when the scheduler dies, even by SIGKILL; `mfw-train` stops cleanly on it
+    if os.getppid() != ppid: os._exit(143) # the scheduler died before the line above
+
+def _start(r, env)->bool:
+    "Start `r`'s command, unless a stop is under way (False)"
     r.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(r.out, 'w') as fo, open(r.err, 'w') as fe:
-        r.proc = subprocess.Popen(r.cmd, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL, env=env, process_group=0, preexec_fn=_child_setup)
-    r.t0, r.state = time.time(), 'running'
-    with _lock: _live.add(r.proc)
+    with _lock: # a stop either sees this child or keeps it from starting
+        if _halt['asked']: return False
+        with open(r.out, 'w') as fo, open(r.err, 'w') as fe:
+            r.proc = subprocess.Popen(r.cmd, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL, env=env, process_group=0,
+                                      preexec_fn=functools.partial(_child_setup, os.getpid()))
+        r.t0, r.state = time.time(), 'running'
+        _live.add(r.proc)
+    return True
 
 def _finish(r, stopped=False):
     with _lock: stopped = stopped or r.proc in _stopped; _stopped.discard(r.proc)
@@ -86,8 +108,8 @@ def _finish(r, stopped=False):
 
 def stop_all(grace:float=120, # Seconds each child has to stop after its SIGINT before it is killed
             ):
-    "Send every running child one SIGINT, wait up to `grace` seconds, kill the rest (for a caller that runs `run_cmd` in threads)"
-    with _lock: procs = list(_live); _stopped.update(procs)
+    "Stop every running child: one SIGINT each (`mfw-train` saves, marks its run 'interrupted' and ends), up to `grace` seconds, then a kill; none starts meanwhile"
+    with _lock: _halt['asked'] = True; procs = list(_live); _stopped.update(procs)
     for p in procs:
         if p.poll() is None:
             try: p.send_signal(signal.SIGINT)
@@ -96,6 +118,41 @@ def stop_all(grace:float=120, # Seconds each child has to stop after its SIGINT 
     for p in procs:
         try: p.wait(timeout=max(end - time.time(), 0.01))
         except subprocess.TimeoutExpired: p.kill(); p.wait()
+    if not _halt['depth']: _halt['asked'] = False # outside `catch_stop_signals` the stop ends here
+
+def _kill_live():
+    with _lock: procs = list(_live)
+    for p in procs:
+        try: p.kill()
+        except ProcessLookupError: pass
+
+def _on_signal(signum, frame):
+    if _halt['asked']: return _kill_live() # a second signal: no more grace
+    _halt['asked'] = True
+    raise Interrupted(signum)
+
+@contextlib.contextmanager
+def catch_stop_signals():
+    "In the main thread: SIGINT and SIGTERM raise `Interrupted` (and start no child), a second one kills the children at once; a signal the process ignores stays ignored"
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    if not _halt['depth']: _halt['asked'] = False
+    _halt['depth'] += 1
+    for s, h in old.items():
+        if h != signal.SIG_IGN: signal.signal(s, _on_signal)
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, signal.SIG_DFL if h is None else h)
+        _halt['depth'] -= 1
+        if not _halt['depth']: _halt['asked'] = False
+
+def _nap(s:float):
+    "Sleep `s` seconds; `Interrupted` as soon as a stop is under way"
+    end = time.time() + s
+    while True:
+        if _halt['asked']: raise Interrupted()
+        if time.time() >= end: return
+        time.sleep(min(0.1, max(end - time.time(), 0)))
 
 def _env(threads, env):
     e = dict(os.environ if env is None else env)
@@ -115,11 +172,11 @@ def run_cmd(cmd:list, # The command and its arguments
             env:dict=None, # Its environment (default: this process's)
             stop_grace:float=120, # Seconds it has to stop after a SIGINT before it is killed
            )->JobResult:
-    "Run one command to its end, or until `deadline`, or until Ctrl-C (which stops it cleanly and is raised again)"
+    "Run one command to its end, or until `deadline`, or until Ctrl-C (which stops it cleanly and is raised again); not started during a stop"
     o, e = _log_names(None, 0, cmd) if out is None else (Path(out), Path(err) if err else Path(out).with_suffix('.err'))
     r = JobResult(cmd, o, e)
     if deadline is not None and time.time() >= deadline: return r
-    _start(r, _env(threads, env))
+    if not _start(r, _env(threads, env)): return r
     try:
         r.proc.wait(timeout=None if deadline is None else max(deadline - time.time(), 0.01))
         _finish(r)
@@ -148,7 +205,7 @@ def run_jobs(cmds:list, # Commands (each a list of arguments)
              stop_grace:float=120, # Seconds a stopped job has to end after its SIGINT before it is killed
              poll:float=0.2, # Seconds between looks at the running jobs
             )->list:
-    "Run `cmds` as processes, `n` at a time; one `JobResult` per command, in order"
+    "Run `cmds` as processes, `n` at a time; one `JobResult` per command, in order. SIGINT/SIGTERM: every running job stopped, `Interrupted` raised"
     if n is None: n = auto_jobs(device)
     if n < 1: raise ValueError(f"n must be >= 1, got {n}")
     if threads is None and str(device) == 'cpu': threads = max(1, _cpus() // n)
@@ -162,28 +219,137 @@ def run_jobs(cmds:list, # Commands (each a list of arguments)
             if r.state == 'failed': msg += f"\n  stderr ({r.err}):\n" + '\n'.join('    ' + l for l in r.err_tail(1500).splitlines()[-15:])
             print(msg, file=sys.stderr if r.state == 'failed' else sys.stdout, flush=True)
         if on_done is not None: on_done(i, r)
-    try:
-        while todo or running:
-            late = deadline is not None and time.time() >= deadline
-            if late:
-                for i in running: res[i].proc.send_signal(signal.SIGINT) if res[i].proc.poll() is None else None
-                end = time.time() + stop_grace
-                for i in running:
-                    p = res[i].proc
-                    try: p.wait(timeout=max(end - time.time(), 0.01))
-                    except subprocess.TimeoutExpired: p.kill(); p.wait()
-                    _finish(res[i], stopped=p.returncode != 0); report(i)
-                running, todo = [], []
-                break
-            while todo and len(running) < n: i = todo.pop(0); _start(res[i], e); running.append(i)
-            for i in list(running):
-                if res[i].proc.poll() is not None: running.remove(i); _finish(res[i]); report(i)
-            if running: time.sleep(poll)
-    except KeyboardInterrupt:
-        stop_all(stop_grace)
-        for i in running: _finish(res[i], stopped=True)
-        raise
+    with catch_stop_signals():
+        try:
+            while todo or running:
+                late = deadline is not None and time.time() >= deadline
+                if late:
+                    for i in running: res[i].proc.send_signal(signal.SIGINT) if res[i].proc.poll() is None else None
+                    end = time.time() + stop_grace
+                    for i in running:
+                        p = res[i].proc
+                        try: p.wait(timeout=max(end - time.time(), 0.01))
+                        except subprocess.TimeoutExpired: p.kill(); p.wait()
+                        _finish(res[i], stopped=p.returncode != 0); report(i)
+                    running, todo = [], []
+                    break
+                while todo and len(running) < n:
+                    i = todo.pop(0)
+                    if _start(res[i], e): running.append(i)
+                for i in list(running):
+                    if res[i].proc.poll() is not None: running.remove(i); _finish(res[i]); report(i)
+                if running: time.sleep(poll)
+        except KeyboardInterrupt:
+            with _lock: _live.update(r.proc for r in res if r.proc is not None and r.returncode is None) # one the signal caught as it started
+            stop_all(stop_grace)
+            for r in res:
+                if r.proc is not None and r.returncode is None: _finish(r, stopped=True)
+            raise
     failed = [r for r in res if r.state == 'failed']
     if check and failed:
         raise RuntimeError(f"{len(failed)} of {len(res)} jobs failed:\n" + '\n'.join(f"- {' '.join(r.cmd)}\n{r.err_tail()}" for r in failed))
     return res
+
+def pool_map(fn, # Called as `fn(item)` in a worker thread; it runs its commands with `run_cmd`
+             items, # The items
+             n:int, # Threads (trainings at a time)
+             stop_grace:float=120, # Seconds a stopped child has to end after its SIGINT before it is killed
+            )->list:
+    """`[fn(x) for x in items]`, `n` at a time in threads. SIGINT or SIGTERM to this process (or an `Interrupted` from one `fn`):
+    every running child stopped (`stop_all`), no queued item started, `Interrupted` raised; another exception after every item ended"""
+    ex, futs = ThreadPoolExecutor(max(1, int(n))), []
+    with catch_stop_signals():
+        try:
+            futs = [ex.submit(fn, x) for x in items]
+            for f in as_completed(futs):
+                if isinstance(f.exception(), KeyboardInterrupt): raise f.exception()
+        except KeyboardInterrupt:
+            for f in futs: f.cancel()
+            stop_all(stop_grace); raise
+        finally: ex.shutdown(wait=True, cancel_futures=True)
+    return [f.result() for f in futs]
+
+# %% ../nbs/10a_jobs.ipynb #a9596603
+lock_name = '.lock' # the lock file in a run folder: an OS lock held by the process training there, its PID inside
+
+class RunBusyError(RuntimeError):
+    "Another process trains in this run folder"
+    def __init__(self, folder, # The run folder
+                 pid:int, # The PID of the process that holds its lock (None or 0: unknown)
+                ):
+        self.folder,self.pid = Path(folder),pid
+        super().__init__(f"Run folder {folder} is locked by process {pid if pid else '(PID unknown)'}, which is training in it: "
+                         "one writer per run folder; wait for it to end or stop it")
+
+def _pid_in(fd):
+    try: return int(os.pread(fd, 32, 0).split()[0])
+    except (OSError, ValueError, IndexError): return None
+
+def lock_holder(folder, # A run folder
+               )->int:
+    "The PID of the process that holds `folder`'s run lock (0: held, PID unreadable), or None when no process does"
+    try: fd = os.open(Path(folder)/lock_name, os.O_RDONLY)
+    except FileNotFoundError: return None
+    try:
+        try: fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError: return _pid_in(fd) or 0
+        fcntl.flock(fd, fcntl.LOCK_UN); return None
+    finally: os.close(fd)
+
+@contextlib.contextmanager
+def run_lock(folder, # The run folder (made if missing, and removed again at the end if it is still empty)
+             wait:float=1., # Seconds to keep trying before `RunBusyError`
+            ):
+    "Hold `folder`'s run lock for the block: an OS lock (flock) on folder/.lock, with this PID in it; the OS drops it when the process dies"
+    folder = Path(folder); made = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    f, end = folder/lock_name, time.time() + wait
+    while True:
+        fd = os.open(f, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            try:
+                if os.fstat(fd).st_ino == os.stat(f).st_ino: break # else its holder removed the file as it let go: take the new one
+            except FileNotFoundError: pass
+        except BlockingIOError:
+            if time.time() >= end: pid = _pid_in(fd); os.close(fd); raise RunBusyError(folder, pid) from None
+        os.close(fd); time.sleep(0.05)
+    try:
+        os.ftruncate(fd, 0); os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield folder
+    finally:
+        try: f.unlink() # still held: a writer waiting on the old file sees it gone and makes a new one
+        except FileNotFoundError: pass
+        os.close(fd)
+        if made:
+            try: folder.rmdir()
+            except OSError: pass # not empty: the run's files
+
+def run_state(folder, # A run folder
+              fix:bool=False, # Rewrite a stale 'running' in status.json as 'interrupted'
+             )->str:
+    "The state in folder/status.json (None without one); 'running' while no process holds the folder's lock is read as 'interrupted'"
+    f = Path(folder)/'status.json'
+    try: st = json.loads(f.read_text())
+    except (FileNotFoundError, json.JSONDecodeError): return None
+    if st.get('state') != 'running' or lock_holder(folder) is not None: return st.get('state')
+    if fix:
+        try:
+            with run_lock(folder, wait=0):
+                st = json.loads(f.read_text())
+                if st.get('state') == 'running':
+                    st.update(state='interrupted', message='Its process ended without saying so (killed); continue with --resume')
+                    tmp = f.with_name(f".{f.name}.{os.getpid()}.tmp"); tmp.write_text(json.dumps(st, indent=1)); os.replace(tmp, f)
+        except RunBusyError: return 'running' # a writer came in the meantime
+    return 'interrupted'
+
+def wait_unlocked(folder, # A run folder
+                  poll:float=2., # Seconds between looks
+                  say=print, # Called with one line when it has to wait
+                 )->bool:
+    "Wait while another process trains in `folder` (True if it had to); `Interrupted` if a stop comes meanwhile"
+    pid = lock_holder(folder)
+    if pid is None: return False
+    say(f"{folder} is being trained by another process (PID {pid}): waiting for it to end")
+    while lock_holder(folder) is not None: _nap(poll)
+    return True

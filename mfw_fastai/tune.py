@@ -6,12 +6,11 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/tune.html.md"""
 
 # %% ../nbs/10b_tune.ipynb #e809e675
 from __future__ import annotations
-import argparse, json, os, sys, time
-from concurrent.futures import ThreadPoolExecutor
+import argparse, json, os, signal, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from .cli import check_config, _defaults, _write_json
-from .jobs import auto_jobs, run_cmd
+from .jobs import auto_jobs, run_cmd, pool_map, run_state, wait_unlocked, catch_stop_signals, Interrupted
 
 # %% auto #0
 __all__ = ['cli_args', 'train_candidate', 'choose', 'tune_mfw', 'tune_markdown', 'mfw_tune']
@@ -29,25 +28,29 @@ def cli_args(cfg:dict, # `mfw-train` settings by name
         else: a += [f"--{k.replace('_', '-')}", f"{v:g}" if isinstance(v, float) else str(v)]
     return a
 
-def _status(d):
-    f = Path(d)/'status.json'
-    try: return json.loads(f.read_text()) if f.exists() else {}
-    except json.JSONDecodeError: return {}
+_stopped_rc = {130: signal.SIGINT, -signal.SIGINT: signal.SIGINT, 143: signal.SIGTERM, -signal.SIGTERM: signal.SIGTERM} # a child stopped by a signal
 
 def train_candidate(d, # The candidate's run folder
                     cfg:dict, # Its `mfw-train` settings
                     threads:int=None, # Torch threads of the training process
+                    say=print, # Called with a line when it waits for another process that trains the candidate
                    )->str:
     "Train (or reuse, or resume) one candidate run with `mfw-train` in its own process; returns 'reused', 'resumed' or 'trained'"
     d = Path(d)
-    if _status(d).get('state') == 'complete' and (d/'results.json').exists(): return 'reused'
-    how = 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
-    cmd = [sys.executable, '-m', 'mfw_fastai', *cli_args(cfg), '--quiet', '--out', str(d)]
-    cmd += ['--resume'] if how == 'resumed' else ['--force']
-    if threads: cmd += ['--threads', str(threads)]
-    r = run_cmd(cmd, out=d.parent/f"{d.name}.log") # Ctrl-C stops it cleanly at its last epoch (mfw_fastai.jobs)
-    if r.returncode: raise RuntimeError(f"candidate {d.name} failed ({' '.join(cmd)}):\n{r.err_tail(2000)}")
-    return how
+    while True:
+        wait_unlocked(d, say=say) # another process trains it: wait for that rather than train it twice
+        if run_state(d) == 'complete' and (d/'results.json').exists(): return 'reused'
+        how = 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
+        cmd = [sys.executable, '-m', 'mfw_fastai', *cli_args(cfg), '--quiet', '--out', str(d)]
+        cmd += ['--resume'] if how == 'resumed' else ['--force']
+        if threads: cmd += ['--threads', str(threads)]
+        r = run_cmd(cmd, out=d.parent/f"{d.name}.log") # a stop (Ctrl-C, SIGTERM) ends it cleanly at its last epoch (mfw_fastai.jobs)
+        if r.state in ('stopped', 'not started') or r.returncode in _stopped_rc:
+            run_state(d, fix=True) # killed after its grace: 'interrupted' all the same
+            raise Interrupted(_stopped_rc.get(r.returncode, signal.SIGINT))
+        if r.returncode and 'is locked by process' in r.err_tail(2000): continue # another process took it just now: wait for it
+        if r.returncode: raise RuntimeError(f"candidate {d.name} failed ({' '.join(cmd)}):\n{r.err_tail(2000)}")
+        return how
 
 # %% ../nbs/10b_tune.ipynb #6962ef09
 def choose(preds:dict, # {candidate: [DataFrame per draw]} with columns target, pred, loss (the same images per draw)
@@ -128,13 +131,14 @@ def tune_mfw(
     def one(r):
         a, g, s = r
         d = out/_cand_name(a, g, s)
-        t = time.time(); how = train_candidate(d, {**base, 'alpha': a, 'group': g, 'seed': s, 'heldout': True, 'n_heldout': n_heldout}, threads)
+        t = time.time(); how = train_candidate(d, {**base, 'alpha': a, 'group': g, 'seed': s, 'heldout': True, 'n_heldout': n_heldout}, threads,
+                                               say=(lambda m: None) if quiet else (lambda m: print(f"  {m}", flush=True)))
         res = json.loads((d/'results.json').read_text())
         if not quiet: print(f"  alpha {a:g}, group {g}, draw (seed) {s}: held-out accuracy {100*res['accuracy']:.1f}% ({how}, {time.time()-t:.0f} s)", flush=True)
         return how, res['seconds']
     if not quiet: print(f"mfw-tune: {len(runs)} trainings ({len(alphas)} alphas x {len(groups)} groups x {draws} draws), {jobs} at a time -> {out}", flush=True)
     t0 = time.time()
-    with ThreadPoolExecutor(jobs) as ex: done = list(ex.map(one, runs))
+    done = pool_map(one, runs, jobs) # SIGINT/SIGTERM: every candidate stops at its last epoch, none starts, `Interrupted`
     preds = {(a, g): [pd.read_csv(out/_cand_name(a, g, cfg['seed'] + k)/'heldout_preds.csv') for k in range(draws)] for g in groups for a in alphas}
     keyed = {f"{a:g}|{g}": v for (a, g), v in preds.items()}
     choice, table = choose(keyed, criterion, n_boot)
@@ -210,7 +214,12 @@ def mfw_tune(argv:list=None, # Command-line arguments (default: `sys.argv[1:]`)
     try: targs = tp.parse_args(rest)
     except SystemExit: p.error(f"unknown or bad mfw-train options: {' '.join(rest)}")
     cfg = {k: v for k, v in vars(targs).items() if k in _defaults and k not in ('alpha', 'heldout', 'n_heldout', 'threads', 'progress', 'eval_every')}
-    try: tune_mfw(args.out, alphas=args.alphas, groups=args.groups, draws=args.draws, n_heldout=args.n_heldout, criterion=args.criterion,
-                  jobs=args.jobs, threads=args.threads, quiet=args.quiet, **cfg)
-    except KeyboardInterrupt: print("\nInterrupted: run the same command again to go on", file=sys.stderr); sys.exit(130)
-    except (ValueError, FileNotFoundError, RuntimeError) as e: print(f"mfw-tune: error: {e}", file=sys.stderr); sys.exit(2)
+    with catch_stop_signals():
+        try: tune_mfw(args.out, alphas=args.alphas, groups=args.groups, draws=args.draws, n_heldout=args.n_heldout, criterion=args.criterion,
+                      jobs=args.jobs, threads=args.threads, quiet=args.quiet, **cfg)
+        except KeyboardInterrupt as e:
+            out = Path(args.out); stopped = [c.name for c in sorted(out.iterdir()) if c.is_dir() and run_state(c) == 'interrupted'] if out.is_dir() else []
+            print(f"\nmfw-tune: stopped{f' by {e}' if str(e) else ''}: " + (f"candidates {', '.join(stopped)} interrupted at their last finished epoch; "
+                  if stopped else '') + "run the same command again to resume", file=sys.stderr)
+            sys.exit(getattr(e, 'exit_code', 130)) # 130 for SIGINT, 143 for SIGTERM
+        except (ValueError, FileNotFoundError, RuntimeError) as e: print(f"mfw-tune: error: {e}", file=sys.stderr); sys.exit(2)

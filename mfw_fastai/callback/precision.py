@@ -1,4 +1,4 @@
-"""bf16 autocast on CPUs that compute bf16 natively and where it is measured faster than fp32 (it is not on this project's CPU).
+"""bf16 autocast on CPUs that compute bf16 natively and where it is measured faster than fp32, on the host at hand.
 
 Docs: https://mfw-fastai.github.io/mfw_fastai/callback.precision.html.md"""
 
@@ -11,7 +11,7 @@ from fastai.vision.all import *
 from fastai.callback.fp16 import MixedPrecision
 
 # %% auto #0
-__all__ = ['cpu_flags', 'cpu_bf16_support', 'bf16_speedup', 'CPUMixedPrecision', 'resolve_precision']
+__all__ = ['cpu_flags', 'cpu_bf16_support', 'cpu_info', 'bf16_speedup', 'CPUMixedPrecision', 'resolve_precision']
 
 # %% ../../nbs/02a_callback.precision.ipynb #bca7809f
 _native_bf16 = ('avx512_bf16', 'amx_bf16', 'bf16') # x86 AVX-512 BF16, x86 AMX, Arm BF16
@@ -40,39 +40,74 @@ def cpu_bf16_support(flags=None, # Instruction-set flags to judge (default: this
                    "emulate bf16 and train slower than fp32")
 
 # %% ../../nbs/02a_callback.precision.ipynb #bf16spd2
+_speed_flags = ('avx2', 'avx512f', 'avx512_bf16', 'avx512_fp16', 'amx_tile', 'amx_bf16', 'amx_int8', 'bf16') # what bf16's speed depends on
+
+def cpu_info(flags=None, # Instruction-set flags (default: this CPU's)
+            )->dict:
+    "This CPU's model and its AVX2 / AVX-512 / bf16 / AMX flags: recorded with every speed figure, since CPUs differ from host to host"
+    flags = cpu_flags() if flags is None else set(flags)
+    return {'cpu': _cpu_name(), 'cpu_flags': [f for f in _speed_flags if f in flags]}
+
 def _speed_cache()->Path:
     import os
     return Path(os.environ.get('MFW_FASTAI_CACHE', Path.home()/'.cache'/'mfw_fastai'))/'bf16_speed.json'
 
-def bf16_speedup(refresh:bool=False, # Measure again instead of reading the cache
-                 n:int=3, # Timed steps per precision and round
-                )->float:
-    "Measured speed of a bf16-autocast training step over an fp32 one on this CPU (> 1: bf16 is faster); cached"
-    import json, time
-    key = f"{_cpu_name()}|{','.join(sorted(cpu_flags() & set(_native_bf16)))}|torch {torch.__version__}|threads {torch.get_num_threads()}"
-    f = _speed_cache()
-    try: cache = json.loads(f.read_text()) if f.exists() else {}
-    except (OSError, json.JSONDecodeError): cache = {}
-    if key in cache and not refresh: return cache[key]
+def _resnet_step():
+    "`step(bf16, n)`: seconds of `n` ResNet-20 training steps on a batch of 128 32×32 images (channels_last), fp32 or under bf16 autocast"
+    import time
     from mfw_fastai.models import CifarResNet
-    state = torch.random.get_rng_state()
     g = torch.Generator().manual_seed(0)
     x, y = torch.randn(128, 3, 32, 32, generator=g).contiguous(memory_format=torch.channels_last), torch.randint(0, 10, (128,), generator=g)
-    m = CifarResNet(3, 10).to(memory_format=torch.channels_last) # ResNet-20
+    with torch.random.fork_rng(): m = CifarResNet(3, 10).to(memory_format=torch.channels_last) # ResNet-20; the caller's random state kept
     opt = torch.optim.SGD(m.parameters(), lr=0.01)
-    def steps(bf, k):
+    def step(bf, n):
         t = time.perf_counter()
-        for _ in range(k):
+        for _ in range(n):
             with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf): loss = F.cross_entropy(m(x), y)
             loss.backward(); opt.step(); opt.zero_grad()
         return time.perf_counter() - t
-    steps(False, 2); steps(True, 2) # warm-up: oneDNN's kernels are made on first use
-    t32, t16 = min(steps(False, n) for _ in range(2)), min(steps(True, n) for _ in range(2))
-    torch.random.set_rng_state(state)
-    r = round(t32 / t16, 3)
-    try: f.parent.mkdir(parents=True, exist_ok=True); f.write_text(json.dumps({**cache, key: r}, indent=1))
+    return step
+
+def bf16_speedup(refresh:bool=False, # Measure again instead of reading the cache
+                 threads:int=None, # Torch threads to measure with: the training's (default: torch's current number)
+                 repeats:int=5, # Timed rounds per precision, fp32 and bf16 interleaved
+                 n:int=3, # Training steps per round
+                 margin:float=0.15, # A precision's rounds may differ by this much ((max - min) / median) for the figure to be kept
+                 flags=None, # CPU flags recorded with it (default: this CPU's)
+                 step=None, # `step(bf16, n)` -> seconds of n training steps (default: a ResNet-20 step, batch 128); for tests
+                 cache=None, # Cache file (default: ~/.cache/mfw_fastai/bf16_speed.json, or in $MFW_FASTAI_CACHE)
+                 verbose:bool=True, # Say so when a measurement is not kept
+                )->dict:
+    "bf16 autocast's training speed over fp32 on this CPU: `speedup` (> 1: bf16 faster, the ratio of the medians), `stable`, the CPU and threads; kept only when stable"
+    import json, sys, time
+    threads = int(threads or torch.get_num_threads())
+    info = cpu_info(flags)
+    key = f"{info['cpu']}|{','.join(f for f in info['cpu_flags'] if f in _native_bf16)}|torch {torch.__version__}|threads {threads}"
+    f = Path(cache) if cache is not None else _speed_cache()
+    try: saved = json.loads(f.read_text()) if f.exists() else {}
+    except (OSError, json.JSONDecodeError): saved = {}
+    if not refresh and isinstance(saved.get(key), dict): return {**saved[key], 'cached': True}
+    old = torch.get_num_threads(); torch.set_num_threads(threads)
+    try:
+        step = step or _resnet_step()
+        step(False, 1); step(True, 1) # warm-up: oneDNN makes its kernels on first use
+        t32, t16 = [], []
+        for i in range(repeats): # interleaved, in alternating order: a change of load hits both precisions alike
+            for bf in ((False, True) if i % 2 == 0 else (True, False)): (t16 if bf else t32).append(step(bf, n))
+    finally: torch.set_num_threads(old)
+    med = lambda v: float(np.median(v))
+    spread = max((max(v) - min(v)) / med(v) for v in (t32, t16))
+    rec = {'speedup': round(med(t32) / med(t16), 3), 'stable': spread <= margin, 'spread': round(spread, 3), 'margin': margin,
+           'fp32_seconds': [round(v, 4) for v in t32], 'bf16_seconds': [round(v, 4) for v in t16], 'steps_per_round': n,
+           'threads': threads, **info, 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'cached': False}
+    if not rec['stable']:
+        if verbose: print(f"bf16_speedup: the {repeats} rounds of a precision differ by {100*spread:.0f}% (more than {100*margin:.0f}%): "
+                          f"the machine is busy or its speed varies; bf16 at {rec['speedup']:.2f}x fp32 is not trusted, not cached, and "
+                          "fp32 is used for this run", file=sys.stderr)
+        return rec
+    try: f.parent.mkdir(parents=True, exist_ok=True); f.write_text(json.dumps({**saved, key: {k: v for k, v in rec.items() if k != 'cached'}}, indent=1))
     except OSError: pass # a read-only home: measure again next time
-    return r
+    return rec
 
 # %% ../../nbs/02a_callback.precision.ipynb #7d71dab8
 class CPUMixedPrecision(Callback):
@@ -105,7 +140,8 @@ class CPUMixedPrecision(Callback):
 def resolve_precision(precision:str, # 'fp32', 'bf16', 'fp16' or 'auto'
                       device=None, # Where training runs (default: fastai's `default_device()`)
                       flags=None, # CPU flags to judge (default: this CPU's)
-                      speedup:float=None, # bf16's measured speed over fp32 (default: `bf16_speedup()`, on a CPU with native bf16)
+                      speedup=None, # bf16's speed over fp32: a number, or a `bf16_speedup` record (default: measured, on a CPU with native bf16)
+                      threads:int=None, # Torch threads the training will use: bf16's speed is measured with them (default: torch's current number)
                      )->str:
     "The concrete precision ('fp32', 'bf16' or 'fp16') for `precision` on `device`; refuses what cannot run or would run slower there"
     if precision not in ('fp32', 'bf16', 'fp16', 'auto'): raise ValueError(f"precision must be fp32, bf16, fp16 or auto, got {precision!r}")
@@ -117,9 +153,10 @@ def resolve_precision(precision:str, # 'fp32', 'bf16', 'fp16' or 'auto'
     if not ok:
         if precision == 'auto': return 'fp32'
         raise ValueError(f"bf16 on this CPU refused: {why}. Use fp32.")
-    r = bf16_speedup() if speedup is None else speedup
-    if precision == 'auto': return 'bf16' if r >= 1.1 else 'fp32'
-    if r < 1: raise ValueError(f"bf16 on this CPU refused: it was measured at {r:.2f}x the speed of fp32 here (bf16_speedup()), so it "
+    rec = bf16_speedup(threads=threads, flags=flags) if speedup is None else speedup
+    r, stable = (rec['speedup'], rec['stable']) if isinstance(rec, dict) else (float(rec), True)
+    if precision == 'auto': return 'bf16' if stable and r >= 1.1 else 'fp32' # an unstable measurement: fp32 for this run
+    if stable and r < 1: raise ValueError(f"bf16 on this CPU refused: it was measured at {r:.2f}x the speed of fp32 here (bf16_speedup()), so it "
                                "would only lose precision. Use fp32 (or learn.to_precision('bf16', force=True) to train in bf16 anyway).")
     return precision
 
