@@ -21,7 +21,7 @@ here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here))
 import reproduce as R  # noqa: E402
 from reproduce import name_of  # noqa: E402
-from mfw_fastai.cli import _legacy  # noqa: E402
+from mfw_fastai.run import _legacy  # noqa: E402
 
 
 def settings_of(r):

@@ -26,7 +26,9 @@ from .callback.mixing import *
 from .baselines import * # registers the baselines in `methods`
 from .distributed import *
 from .jobs import * # run_jobs, auto_jobs
-from .cli import * # train_run, load_run, evaluate_run, mfw_table, ...
+from .run import * # train_run, load_run, evaluate_run, ...
+from .resume import *
+from .cli import * # mfw_train, mfw_table, paper_table1, ...
 from .tune import * # tune_mfw, mfw_tune
 
 __all__ = [n for n in dir() if not n.startswith('_')] # everything above, for `import *`

@@ -15,7 +15,7 @@ from .callback.precision import CPUMixedPrecision, resolve_precision
 from .callback.compile import CompiledStep, check_compilable
 
 # %% auto #0
-__all__ = ['sgd_paper', 'mfw_learner']
+__all__ = ['sgd_paper', 'FreezeEpochs', 'mfw_learner']
 
 # %% ../nbs/03_learner.ipynb #ff1980a1
 def sgd_paper(params, # Parameters or parameter groups (from the learner's splitter)
@@ -44,6 +44,45 @@ def fit_warmup_cosine(self:Learner,
     sched = combine_scheds([p, 1-p], [SchedLin(lr/100, lr), SchedCos(lr, 0.)]) if p > 0 else SchedCos(lr, 0.)
     scheds = {'lr': sched, 'mom': SchedNo(mom, mom)}
     self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
+
+def _warm_cos(lr, n, warmup):
+    "Linear warm-up from lr/100 over `warmup` epochs (at most half of `n`), then cosine to 0; `lr` may hold one value per group"
+    p = min(warmup/n, 0.5) if warmup > 0 else 0
+    return combine_scheds([p, 1-p], [SchedLin(lr/100, lr), SchedCos(lr, 0.)]) if p > 0 else SchedCos(lr, 0.)
+
+class FreezeEpochs(Callback):
+    "Train the last parameter group (the new head) alone for the first `n` epochs, then every group; also right after a resume"
+    order = ParamScheduler.order - 1
+    def __init__(self, n:int, # Epochs with the body frozen
+                ): self.n = n
+    def before_epoch(self):
+        k = -1 if self.epoch < self.n else 0
+        if getattr(self, 'k', None) != k: self.learn.opt.freeze_to(k); self.k = k # the optimizer's own: its state is kept
+    def after_fit(self): self.k = None
+
+@patch
+def fit_fine_tune_cosine(self:Learner,
+    n_epoch:int, # Epochs in all, the frozen ones included
+    lr:float=None, # Peak learning rate of the head (default: `learn.lr`)
+    freeze_epochs:int=1, # First epochs: the head alone, at `lr`
+    lr_mult:float=100, # Then every group, from `lr/2/lr_mult` (the first layers) to `lr/2` (the head), as `fine_tune` does
+    warmup:float=5, # Epochs of linear warm-up in each phase (at most half of it)
+    mom:float=0.9, # Constant momentum
+    wd:float=None, # Weight decay (default: `learn.wd`)
+    cbs=None, # Extra callbacks for this fit
+    start_epoch:int=0, # Resume at this epoch (the schedule and the freezing follow)
+):
+    "fastai's `fine_tune` (the new head first, then everything with discriminative learning rates) as one resumable fit, each phase warm-up + cosine"
+    if self.opt is None: self.create_opt()
+    lr = self.lr if lr is None else lr
+    if not 0 <= freeze_epochs < n_epoch: raise ValueError(f"freeze_epochs must be from 0 to n_epoch - 1, got {freeze_epochs} of {n_epoch}")
+    n_groups = len(self.opt.param_lists)
+    full = np.array([lr] * n_groups)
+    disc = np.array(even_mults(lr/2/lr_mult, lr/2, n_groups)) if n_groups > 1 else np.array([lr/2]) # as fastai's `set_hyper` spreads a slice
+    phases = [(freeze_epochs, full)] if freeze_epochs else []
+    phases.append((n_epoch - freeze_epochs, disc))
+    sched = combine_scheds([n/n_epoch for n, _ in phases], [_warm_cos(v, n, warmup) for n, v in phases]) if len(phases) > 1 else _warm_cos(disc, n_epoch, warmup)
+    self.fit(n_epoch, cbs=[ParamScheduler({'lr': sched, 'mom': SchedNo(mom, mom)}), FreezeEpochs(freeze_epochs)]+L(cbs), wd=wd, start_epoch=start_epoch)
 
 # %% ../nbs/03_learner.ipynb #d5ec1b33
 @delegates(Learner.__init__)

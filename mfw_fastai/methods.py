@@ -50,13 +50,13 @@ def _drw_mfw(v): return None if v == 'keep' else drw_mfw_setting('mfw-drw', v) #
 @register_method('mfw-drw', "Major Feature Weakening with deferred re-weighting (MFW off when re-weighting)")
 def _mfw_drw(dls, arch, **kw): return mfw_learner(dls, arch, cbs=[DRW(start=kw.get('drw_start', 0.8), mfw_alpha=_drw_mfw(kw.get('drw_mfw_alpha')))], **_mfw_kw(kw), **_common(kw))
 
-def _mfw_kw(kw): return {k: kw[k] for k in ('alpha', 'group', 'beta') if kw.get(k) is not None}
-def _common(kw): return {k: kw[k] for k in ('lr', 'wd', 'metrics', 'channels_last', 'verbose', 'path', 'precision', 'compile') if k in kw}
+def _mfw_kw(kw): return {k: kw[k] for k in ('alpha', 'group', 'module', 'beta') if kw.get(k) is not None}
+def _common(kw): return {k: kw[k] for k in ('lr', 'wd', 'metrics', 'channels_last', 'verbose', 'path', 'precision', 'compile', 'pretrained', 'weights_file', 'normalize') if k in kw}
 
 def make_learner(method:str, # A name in `methods`
                  dls:DataLoaders, # The data
                  arch, # The architecture
-                 **kw, # Options: alpha, group, beta, drw_start, drw_mfw_alpha (mfw-drw: 0, the default, MFW off when re-weighting; 'keep'; an α), lr, wd, metrics, ...
+                 **kw, # Options: alpha, group, module, beta, pretrained, weights_file, drw_start, drw_mfw_alpha (mfw-drw: 0, the default, MFW off when re-weighting; 'keep'; an α), lr, wd, metrics, ...
                 )->Learner:
     "The learner of `method` on `dls` with `arch`"
     if method not in methods:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse, json, os, signal, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from .cli import check_config, _defaults, _write_json
+from .run import check_config, run_items, describe_data, _defaults, _write_json
+from .models import check_arch
 from .jobs import auto_jobs, run_cmd, pool_map, run_state, wait_unlocked, catch_stop_signals, Interrupted
 
 # %% auto #0
@@ -122,6 +123,9 @@ def tune_mfw(
     if not isinstance(draws, int) or draws < 1: raise ValueError(f"draws must be a whole number >= 1, got {draws!r}")
     if not isinstance(n_heldout, int) or n_heldout < 1: raise ValueError(f"n_heldout must be a whole number >= 1, got {n_heldout!r}")
     if criterion not in ('accuracy', 'loss'): raise ValueError(f"criterion must be 'accuracy' or 'loss', got {criterion!r}")
+    check_arch(cfg['arch'], pretrained=cfg['pretrained'], weights=cfg['weights']) # refused here, not in every candidate
+    items = run_items(cfg) # your own data: read and checked once, before any training
+    if not quiet and items is not None: print(describe_data({**cfg, 'heldout': True, 'n_heldout': n_heldout}, items), flush=True)
     gpu = torch.cuda.is_available()
     jobs = jobs or auto_jobs('cuda' if gpu else 'cpu') # the cores on a CPU; on a GPU as many as its free memory holds
     threads = threads or (1 if jobs > 1 and not gpu else None)

@@ -25,7 +25,7 @@ def test_two_processes_gloo_match_one_process(tmp_path):
     hist = pd.read_csv(runs/'d'/'history.csv')
 
     # one process, the same predictions: the saved model on the same evaluation images, per-class accuracy by hand
-    from mfw_fastai.cli import _dls, check_config
+    from mfw_fastai.run import _dls, check_config
     from mfw_fastai.models import cifar_archs
     dls = _dls(check_config(dict(imbalance='step', rho=10., n_max=40, n_valid=10, arch='resnet20', method='mfw-drw', epochs=1)))
     model = cifar_archs['resnet20'](10)
