@@ -25,6 +25,7 @@ Suites (run on purpose, never in CI):
              never feeds one; `--only exp200` for one setting).
   drw-study  why MFW + DRW falls below MFW at this schedule (step rho=100): MFW on / off / alpha 1 in the re-weighted phase,
              DRW from 60% or 90% of training, beside ERM + DRW, LDAM-DRW, MFW and ERM.
+  resume-demo  one short training (ResNet-20, 8 epochs, step rho=10 with 100 / 10 images per class) for bench/resume_demo.sh.
   paper      the paper's own recipe on the CPU: ResNet-32, 300 epochs (5 of warm-up, then cosine), batch 128, lr 0.1,
              wd 2e-4, long-tailed rho = 100; CIFAR-10 (ERM, MFW and MFW + DRW at Table 6's alpha 1) and CIFAR-100 (alpha
              0.2), seed 0 (`--seeds 1 2` for more). Each run evaluates on the whole test set every 10 epochs and records
@@ -58,7 +59,9 @@ from pathlib import Path
 
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here.parent))
-from mfw_fastai.cli import paper_table1, _legacy  # noqa: E402
+from mfw_fastai.cli import paper_table1  # noqa: E402
+from mfw_fastai.run import _legacy  # noqa: E402
+from mfw_fastai.resume import restore_resume_point  # noqa: E402
 from mfw_fastai.methods import drw_mfw_setting, drw_mfw_suffix  # noqa: E402
 from mfw_fastai.jobs import run_cmd, auto_jobs, pool_map, run_state, wait_unlocked, stopping, catch_stop_signals, Interrupted  # noqa: E402
 from mfw_fastai.tune import tune_mfw  # noqa: E402
@@ -110,7 +113,10 @@ def suite(name):
         base = dict(arch='resnet32', epochs=300, imbalance='exp', rho=100, eval_every=10, deviation_every=5)
         return [dict(base, dataset=ds, method=m, alpha=a, **({'drw_mfw_alpha': 0} if m == 'mfw-drw' else {}))
                 for ds, a in (('cifar10', 1), ('cifar100', 0.2)) for m in ('erm', 'mfw', 'mfw-drw')]
-    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha, gpu, table, tune, alpha-check, drw-study or paper")
+    if name == 'resume-demo':
+        # one short training for bench/resume_demo.sh: stopped in one clone, carried by a commit, finished in another
+        return [dict(arch='resnet20', epochs=8, imbalance='step', rho=10, n_max=100, method='mfw', alpha=5, eval_every=4, deviation_every=2)]
+    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha, gpu, table, tune, alpha-check, drw-study, paper or resume-demo")
 
 
 def args_of(s, tiny, threads, seed):
@@ -138,15 +144,17 @@ def name_of(s, seed):
             + ('' if p == 'fp32' else f"-{p}"))
 
 
+POINTS = here/'results'/'resume' # resume points of stopped trainings (bench/resume_points.py save): restored on any machine
 RECORD = here/'results'/'runs' # finished trainings' small files (no weights), kept in the repository: reused after a stop on any machine
 KEEP = ('config.json', 'results.json', 'per_class.csv', 'history.csv', 'status.json', 'deviation.csv')
 
 def record(d):
-    "Copy a finished training's small files to bench/results/runs/<name>/"
+    "Copy a finished training's small files to bench/results/runs/<name>/ (its resume point, if the repository holds one, goes)"
     import shutil
     dst = RECORD/d.name; dst.mkdir(parents=True, exist_ok=True)
     for f in KEEP:
         if (d/f).exists(): shutil.copy2(d/f, dst/f)
+    if (POINTS/d.name).exists(): shutil.rmtree(POINTS/d.name)
 
 
 def recorded(s, seed):
@@ -199,6 +207,8 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
     t = time.time()
     while True:
         if d.parent != RECORD: wait_unlocked(d, say=lambda m: print(f"  {m}", flush=True)) # not trained twice at once
+        if d.parent != RECORD and not tiny and (POINTS/d.name/'point.json').exists() and restore_resume_point(POINTS/d.name, d):
+            print(f"  {d.name}: restored from the resume point in bench/results/resume ({_status(d).get('epochs_done')} epochs done)", flush=True)
         how = 'reused' if run_state(d) == 'complete' and (d/'results.json').exists() else 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
         if how == 'reused': break
         if deadline is not None and time.time() >= deadline: return None
@@ -321,7 +331,7 @@ def main():
 
 def run_suite():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table', 'tune', 'alpha-check', 'drw-study', 'paper'])
+    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table', 'tune', 'alpha-check', 'drw-study', 'paper', 'resume-demo'])
     p.add_argument('--alphas', type=float, nargs='+', default=[0.5, 1., 2., 5.], help="tune suite: candidate alphas")
     p.add_argument('--draws', type=int, default=1, help="tune suite: held-out draws (seeds 0, 1, ...)")
     p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")
