@@ -9,6 +9,10 @@
   (e) mfw-bf16:  (d) with bf16 autocast (`mfw_learner(..., precision='bf16')`; on the CPU where it is native)
   (f) mfw-captured: (d) through `mfw_learner(..., compile=True)` (CompiledStep: torch.compile, CUDA graphs on a GPU;
                  the warm-up batches include the compiling)
+  (h) resnet18-128: torchvision's ResNet-18 (fastai's body + head) with MFW after group 2, on the same CIFAR images through
+                 the pipeline of your own photos: decoded per item, RandomResizedCrop to 128 px, fastai's aug_transforms
+                 (`imbalanced_dls(..., size=128)`); fp32, and bf16 (resnet18-128-bf16) where the CPU computes it natively.
+                 Its batches are few (n_batches / 6, at least 5): a 128-px ResNet-18 step is ~30x a 32-px ResNet-32's.
   (g) concurrent: the aggregate images/s of N copies of (f) (or (d) with --concurrent-row mfw) training at once in
                  separate processes (mfw_fastai.jobs.run_jobs), timed over the same window (they wait for each other
                  after their warm-up)
@@ -89,7 +93,7 @@ def _wait_for_all(barrier, n, timeout=900):
     while len(list(Path(barrier).glob('ready-*'))) < n and time.time() < end: time.sleep(0.05)
 
 
-def ours(dls, alpha, n_batches, dev, amp, precision='fp32', compile=False, barrier=None):
+def ours(dls, alpha, n_batches, dev, amp, precision='fp32', compile=False, barrier=None, arch=None):
     from fastai.vision.all import Callback, CancelFitException, CancelValidException
     from mfw_fastai.all import mfw_learner, resnet32
     class Limit(Callback):
@@ -107,13 +111,13 @@ def ours(dls, alpha, n_batches, dev, amp, precision='fp32', compile=False, barri
             if self.i == 5 + n_batches: sync(dev); self.speed = self.n / (time.perf_counter() - self.t); raise CancelFitException()
         def before_validate(self): raise CancelValidException()
     lim = Limit()
-    learn = mfw_learner(dls, resnet32, alpha=alpha, verbose=False, cbs=[lim], precision=precision, compile=compile)
+    learn = mfw_learner(dls, arch or resnet32, alpha=alpha, verbose=False, cbs=[lim], precision=precision, compile=compile)
     if amp: learn.to_bf16()
     with learn.no_bar(), learn.no_logging(): learn.fit(-(-(5 + n_batches) // len(dls.train)), 0.01)
     return lim.speed
 
 
-ROWS = ('bare', 'reference', 'erm', 'mfw', 'mfw-bf16', 'mfw-captured', 'concurrent')
+ROWS = ('bare', 'reference', 'erm', 'mfw', 'mfw-bf16', 'mfw-captured', 'concurrent', 'resnet18-128', 'resnet18-128-bf16')
 
 
 def concurrent(args, n, row):
@@ -142,7 +146,7 @@ def main():
     p.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument('--repeats', type=int, default=3, help="measure each mode this many times, interleaved; keep the best")
     p.add_argument('--rows', nargs='+', default=None, choices=ROWS,
-                   help="the modes to time (default: bare reference erm mfw, with mfw-bf16 where the CPU has native bf16, and mfw-captured)")
+                   help="the modes to time (default: bare reference erm mfw, with mfw-bf16 where the CPU has native bf16, mfw-captured, resnet18-128 (and its bf16 where native))")
     p.add_argument('--concurrent', default='2', help="processes of the concurrent row: a number, or auto (mfw_fastai.jobs.auto_jobs)")
     p.add_argument('--concurrent-row', default='mfw-captured', choices=['mfw', 'mfw-captured'], help="what each concurrent process trains")
     p.add_argument('--out', default=None, help="JSON file (default bench/results/throughput-<device>-<date>.json)")
@@ -153,7 +157,8 @@ def main():
     from fastai.vision.all import set_seed, default_device
     from mfw_fastai.all import cifar_imbalanced_dls, resnet32, PadCropFlip, pad_crop_flip, cifar_stats
     from mfw_fastai.callback.precision import cpu_bf16_support
-    rows = args.rows or ['bare', 'reference', 'erm', 'mfw'] + (['mfw-bf16'] if dev.type == 'cpu' and cpu_bf16_support()[0] else []) + ['mfw-captured']
+    native = dev.type == 'cpu' and cpu_bf16_support()[0]
+    rows = args.rows or ['bare', 'reference', 'erm', 'mfw'] + (['mfw-bf16'] if native else []) + ['mfw-captured', 'resnet18-128'] + (['resnet18-128-bf16'] if native else [])
     set_seed(0)
     dls = cifar_imbalanced_dls(kind=args.kind, rho=args.rho, n_max=args.n_max, bs=args.bs, device=dev, n_valid=10)
     barrier = (args.child[0], int(args.child[1])) if args.child else None
@@ -171,7 +176,15 @@ def main():
     if 'concurrent' in rows:
         from mfw_fastai.jobs import auto_jobs
         n_conc = auto_jobs(args.device) if args.concurrent == 'auto' else int(args.concurrent)
-    timers = {'bare': lambda: bare(resnet32().to(dev).to(memory_format=torch.channels_last), xa, ya, args.bs, args.n_batches, dev, amp),
+    dls128 = None
+    if any(r.startswith('resnet18-128') for r in rows): # the own-photos pipeline: per-item decode, RandomResizedCrop(128), aug_transforms
+        from mfw_fastai.all import imbalanced_dls, folder_items, cifar_path
+        dls128 = imbalanced_dls(folder_items(cifar_path('cifar10'), 'train', 'test'), kind=args.kind, rho=args.rho, n_max=args.n_max,
+                                bs=args.bs, size=128, n_valid=2, device=dev, check=False)
+    n18 = max(5, args.n_batches // 6)
+    timers = {'resnet18-128': lambda: ours(dls128, 1.0, n18, dev, amp, arch='resnet18'),
+              'resnet18-128-bf16': lambda: ours(dls128, 1.0, n18, dev, False, precision='bf16', arch='resnet18'),
+              'bare': lambda: bare(resnet32().to(dev).to(memory_format=torch.channels_last), xa, ya, args.bs, args.n_batches, dev, amp),
               'reference': lambda: reference(resnet32().to(dev), data, targets, args.bs, args.n_batches, dev, args.workers, cifar_stats),
               'erm': lambda: ours(dls, None, args.n_batches, dev, amp),
               'mfw': lambda: ours(dls, 1.0, args.n_batches, dev, amp),
@@ -189,15 +202,16 @@ def main():
             res[k].append(v)
         print(f"repeat {r}: " + ', '.join(f"{k} {'failed' if v[-1] is None else f'{v[-1]:.0f}'}" for k, v in res.items()) + " images/s", flush=True)
     best = {k: max(x for x in v if x is not None) for k, v in res.items() if any(x is not None for x in v)}
-    dev_name = torch.cuda.get_device_name(0) if dev.type == 'cuda' else (platform.processor() or platform.machine())
+    from mfw_fastai.callback.precision import cpu_info
+    dev_name = torch.cuda.get_device_name(0) if dev.type == 'cuda' else cpu_info()['cpu'] # the CPU's model: speeds differ between hosts
     pairs = {'c/a (erm epoch time / bare)': ('bare', 'erm'), 'd/c (mfw / erm)': ('erm', 'mfw'), 'b/d (reference / mfw)': ('mfw', 'reference'),
              'mfw-bf16 / mfw (speed-up of bf16)': ('mfw-bf16', 'mfw'), 'mfw-captured / mfw (speed-up of the captured step)': ('mfw-captured', 'mfw'),
              'mfw-captured / reference': ('mfw-captured', 'reference'), 'concurrent / mfw-captured (aggregate speed-up)': ('concurrent', 'mfw-captured'),
-             'concurrent / mfw (aggregate speed-up)': ('concurrent', 'mfw')}
+             'concurrent / mfw (aggregate speed-up)': ('concurrent', 'mfw'), 'resnet18-128-bf16 / resnet18-128 (speed-up of bf16)': ('resnet18-128-bf16', 'resnet18-128')}
     if args.concurrent_row == 'mfw': pairs.pop('concurrent / mfw-captured (aggregate speed-up)')
     else: pairs.pop('concurrent / mfw (aggregate speed-up)')
     out = {**best, 'all_runs': res, 'ratios': {k: best[a] / best[b] for k, (a, b) in pairs.items() if a in best and b in best},
-           'device': dev.type, 'device_name': dev_name, 'threads': torch.get_num_threads(), 'cpus': os.cpu_count(),
+           'device': dev.type, 'device_name': dev_name, 'cpu': cpu_info() if dev.type == 'cpu' else None, 'threads': torch.get_num_threads(), 'cpus': os.cpu_count(),
            'date': time.strftime('%Y-%m-%d'), 'bs': args.bs, 'n_batches': args.n_batches, 'reference_workers': args.workers,
            'mixed_precision': 'bf16' if amp else None, 'reference_precision': 'fp32', 'data': f'cifar10 {args.kind} rho={args.rho:g} n_max={args.n_max}', 'n_images': len(ys), 'torch': torch.__version__,
            'command': 'python bench/throughput.py ' + ' '.join(f"--{k.replace('_', '-')} {' '.join(v) if isinstance(v, list) else v}" for k, v in vars(args).items() if v is not None and k != 'child')}
