@@ -25,7 +25,7 @@ Suites (run on purpose, never in CI):
              never feeds one; `--only exp200` for one setting).
   drw-study  why MFW + DRW falls below MFW at this schedule (step rho=100): MFW on / off / alpha 1 in the re-weighted phase,
              DRW from 60% or 90% of training, beside ERM + DRW, LDAM-DRW, MFW and ERM.
-  resume-demo  one short training (ResNet-20, 8 epochs, step rho=10 with 100 / 10 images per class) for bench/resume_demo.sh.
+  resume-demo  one short training (ResNet-20, 8 epochs, step rho=10 with 400 / 40 images per class) for bench/resume_demo.sh.
   paper      the paper's own recipe on the CPU: ResNet-32, 300 epochs (5 of warm-up, then cosine), batch 128, lr 0.1,
              wd 2e-4, long-tailed rho = 100; CIFAR-10 (ERM, MFW and MFW + DRW at Table 6's alpha 1) and CIFAR-100 (alpha
              0.2), seed 0 (`--seeds 1 2` for more). Each run evaluates on the whole test set every 10 epochs and records
@@ -115,7 +115,7 @@ def suite(name):
                 for ds, a in (('cifar10', 1), ('cifar100', 0.2)) for m in ('erm', 'mfw', 'mfw-drw')]
     if name == 'resume-demo':
         # one short training for bench/resume_demo.sh: stopped in one clone, carried by a commit, finished in another
-        return [dict(arch='resnet20', epochs=8, imbalance='step', rho=10, n_max=100, method='mfw', alpha=5, eval_every=4, deviation_every=2)]
+        return [dict(arch='resnet20', epochs=8, imbalance='step', rho=10, n_max=400, method='mfw', alpha=5, eval_every=4, deviation_every=2)]
     raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha, gpu, table, tune, alpha-check, drw-study, paper or resume-demo")
 
 
