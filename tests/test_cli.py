@@ -98,6 +98,10 @@ def test_sigkill_resume_equals_uninterrupted_and_same_seed_is_identical(tmp_path
     assert st['state'] == 'running' and st['epochs_done'] >= 1 and st['seconds'] > 0
     assert not (tmp_path/'c'/'results.json').exists()
     start = torch.load(ck, weights_only=True)['epoch'] + 1  # epochs finished (the checkpoint records the last one's index)
+    # a run recorded by version 0.1.0, before the own-data options existed, resumes: what it did not record takes its default
+    cf = tmp_path/'c'/'config.json'; rec = json.loads(cf.read_text())
+    for k in ('valid', 'valid_pct', 'size', 'pretrained', 'weights', 'module', 'freeze_epochs', 'strict'): del rec['settings'][k]
+    cf.write_text(json.dumps(rec))
     run(*args, '--out', tmp_path/'c', '--resume')
     assert _results(tmp_path/'c') == _results(tmp_path/'a')
     # the recorded time is the whole training's: the killed part (its seconds per finished epoch, times the checkpoint's epochs) and the resumed part
