@@ -163,14 +163,16 @@ def runs_table(df:pd.DataFrame, # Runs, one per row, as `collect_runs` returns t
                paper:bool=False, # Add a row with the paper's Table 1 number under each method that has one
               )->pd.DataFrame:
     "Methods × (data set, kind, ρ) table of mean ± std over seeds, in %"
-    df = df.assign(col=df.dataset + ' ' + df.kind + ' ' + df.rho.map(lambda r: f"{r:g}"), v=100*df[metric])
+    label = lambda r: f"{r.dataset} {r.kind} {r.rho:g}" if r.kind != 'none' else f"{r.dataset} (own imbalance)" # rho means nothing for 'none'
+    df = df.assign(col=df.apply(label, axis=1), v=100*df[metric])
+    keys = {c: (r.dataset, r.kind, f"{r.rho:g}") for c, r in zip(df.col, df.itertuples())}
     def cell(s): return f"{s.mean():.1f} ± {s.std(ddof=1):.1f}" if len(s) > 1 else f"{s.iloc[0]:.1f}"
     t = df.groupby(['method', 'col'])['v'].apply(cell).unstack('col')
     if paper:
         for m in list(t.index):
             row = {}
             for col in t.columns:
-                ds, kind, rho = col.split(' ')
+                ds, kind, rho = keys[col]
                 row[col] = paper_table1.get(ds, {}).get(m, {}).get(f"{kind}{rho}")
             if any(v is not None for v in row.values()): t.loc[f"{m} (paper)"] = [('-' if row[c] is None else f"{row[c]:.1f}") for c in t.columns]
         t = t.sort_index()

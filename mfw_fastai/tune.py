@@ -170,7 +170,8 @@ def tune_markdown(res:dict, # What `tune_mfw` returns (the content of tuned.json
                  )->str:
     "The candidates' table and the choice, as Markdown"
     s = res['settings']
-    lines = [f"Held-out tuning of MFW for {Path(str(s['dataset'])).name} {s['imbalance']} rho={s['rho']:g}, {s['method']}, {s['arch']}, "
+    data = f"{s['imbalance']} rho={s['rho']:g}" if s['imbalance'] != 'none' else 'its own imbalance'
+    lines = [f"Held-out tuning of MFW for {Path(str(s['dataset'])).name} {data}, {s['method']}, {s['arch']}, "
              f"{s['epochs']} epochs, {s.get('precision', 'fp32')}: {res['n_heldout']} held-out images per class, {res['draws']} draw(s).", '',
              '| alpha | group | held-out accuracy % | std over draws | bootstrap SE | held-out loss | chosen in % of resamples |',
              '|---|---|---|---|---|---|---|']

@@ -71,6 +71,11 @@ def test_tune_two_candidates_then_train_with_the_choice(folder, tmp_path):
     assert t['alpha'] in (1., 5.) and t['n_candidates'] == 2 and t['settings']['arch'] == 'resnet18'
     assert train('--dataset', folder, '--arch', 'resnet18', '--size', 64, *ONE, '--alpha', f"tuned:{tmp_path/'tune'}", '--out', tmp_path/'best') == 0
     assert results(tmp_path/'best')[1]['settings']['alpha'] == t['alpha']
+    # own data keeps its imbalance: no rho is shown for it (the default --rho means nothing here)
+    assert 'Held-out tuning of MFW for photos its own imbalance, mfw, resnet18' in r.stdout and 'rho=' not in r.stdout
+    tab = subprocess.run(['mfw-table', str(tmp_path/'best'), '--paper'], capture_output=True, text=True, check=True).stdout
+    acc = 100*results(tmp_path/'best')[0]['accuracy']
+    assert tab.splitlines()[:3] == ['| method | photos (own imbalance) |', '|---|---|', f"| mfw | {acc:.1f} |"], tab
 
 
 def test_show_groups(capsys):
