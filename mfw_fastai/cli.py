@@ -81,7 +81,7 @@ def _parser():
     a('--threads', type=int, default=None, help="torch CPU threads")
     a('--precision', default=None, choices=['fp32', 'bf16', 'fp16', 'auto'],
       help="arithmetic of training (default: fp32; with --resume, the run's own). bf16: autocast, on the CPU only where "
-           "it is native (avx512_bf16/amx_bf16/Arm bf16) and measured faster than fp32 (not on this project's CPU); fp16: GPU only; auto: bf16 on such a "
+           "it is native (avx512_bf16/amx_bf16/Arm bf16) and measured faster than fp32 (AMX CPUs; where avx512_bf16 is all there is, bf16 is slower and not used); fp16: GPU only; auto: bf16 on such a "
            "CPU, fp32 on a GPU (CIFAR ResNets' steps there are bound by kernel launches: bf16 was 15%% slower on an H100)")
     a('--compile', action='store_true', help="train each batch as one compiled step (torch.compile; CUDA graphs on a GPU, where "
                                              "it pays; methods that mix labels refuse it)")
