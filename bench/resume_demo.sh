@@ -28,7 +28,7 @@ kill -TERM $pid; rc=0; wait $pid || rc=$?
 echo "exit code $rc; status: $(st "$run1/status.json" state), $(st "$run1/status.json" epochs_done) epochs done"
 python bench/resume_points.py save --runs-dir "$W/machine1"
 git add bench/results/resume && git -c user.name=demo -c user.email=demo@localhost commit -qm "resume point" && git push -q origin HEAD:main
-echo "committed: $(git show --stat --format=%s HEAD | grep -c 'bench/results/resume') files, $(du -sh bench/results/resume/$name | cut -f1)"
+echo "committed: $(git show --name-only --format= HEAD | grep -c "bench/results/resume/$name/") files ($(git show --name-only --format= HEAD | xargs -n1 basename | tr '\n' ' ')), $(du -sh bench/results/resume/$name | cut -f1)"
 
 echo "== clone 2 (machine 2): a fresh clone, the same command"
 git clone -q "$W/remote.git" "$W/clone2"

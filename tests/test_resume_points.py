@@ -37,6 +37,12 @@ def test_stop_move_resume_is_bit_exact(tmp_path):
     # the stop: save the point into clone 1's folder; commit and clone carry it to clone 2 (here: a copy)
     clone1, clone2 = tmp_path/'clone1'/'bench'/'results'/'resume', tmp_path/'clone2'/'bench'/'results'/'resume'
     assert [d.name for d in save_resume_points(m1.parent, clone1)] == ['run']
+    # what the commit carries: no file of a resume point may be git-ignored (a *.pth rule once dropped the checkpoint)
+    root = Path(__file__).resolve().parents[1]
+    if (root/'.git').exists():
+        for f in sorted((clone1/'run').iterdir()):
+            r = subprocess.run(['git', '-C', str(root), 'check-ignore', '-q', f"bench/results/resume/run/{f.name}"])
+            assert r.returncode == 1, f"{f.name} of a resume point is git-ignored: it would not reach the next machine"
     shutil.copytree(clone1, clone2)
     point = json.loads((clone2/'run'/'point.json').read_text())
     assert point['epochs_done'] == stopped_at and point['n_epoch'] == 8
