@@ -26,7 +26,8 @@ def test_stop_move_resume_is_bit_exact(tmp_path):
     assert train(tmp_path/'ref').returncode == 0 # uninterrupted
     m1 = tmp_path/'machine1'/'runs'/'run'
     p = subprocess.Popen([sys.executable, '-m', 'mfw_fastai', *ARGS, '--out', str(m1)], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
+                         stderr=subprocess.DEVNULL, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) # as a terminal starts it: a background job (CI's) ignores SIGINT
     t0 = time.time()
     while epochs_done(m1) < 3:
         if p.poll() is not None or time.time() - t0 > 300: pytest.fail('the run ended before it could be stopped')

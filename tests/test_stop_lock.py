@@ -63,6 +63,14 @@ def gated(entry, args, go):
     return p
 
 
+def held_by(folders):
+    "Who holds each folder's lock, with its command line (for a failure message)"
+    def cmd(pid):
+        try: return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b'\0', b' ').decode()[:200]
+        except (OSError, TypeError): return '?'
+    return {f.name: (h, cmd(h)) for f in folders for h in [lock_holder(f)] if h is not None}
+
+
 def tune_cmd(data, out, alphas, epochs):
     return ['mfw-tune', '--out', str(out), '--alphas', *alphas, '--jobs', '2', '--threads', '1', '--quiet', *train_args(data, epochs)]
 
@@ -143,6 +151,8 @@ def test_killed_tuner_children_stop_by_themselves(data, tmp_path):
     os.kill(holders[0], signal.SIGKILL)  # the first child, outright: it can say nothing
     os.kill(p.pid, signal.SIGKILL); p.wait()  # the tuner: no handler can run; the kernel sends its children SIGTERM (PR_SET_PDEATHSIG)
     wait_until(lambda: not any(map(alive, holders)), what='the children to end', timeout=60)
+    # under load a process the tuner started just before it died may still be on its way out: wait for the folders' locks
+    wait_until(lambda: all(lock_holder(c) is None for c in cands), what=f"the locks to be free (held by {held_by(cands)})", timeout=120)
     killed, stopped = status(cands[0]), status(cands[1])
     assert killed['state'] == 'running' and run_state(cands[0]) == 'interrupted' and lock_holder(cands[0]) is None
     assert stopped['state'] == 'interrupted' and 'SIGTERM' in stopped['message'] and 0 < stopped['epochs_done'] < epochs, stopped
@@ -157,6 +167,7 @@ def test_second_writer_refused_first_finishes(data, tmp_path):
     a = start(['mfw-train', *args], tmp_path/'a.log')
     wait_until(lambda: (run/'checkpoint.pth').exists(), a, 'the first writer to train an epoch')
     assert lock_holder(run) == a.pid
+    a.send_signal(signal.SIGSTOP)  # the first writer paused, lock held: however slow the machine, it is still training when the others try
     go.touch()
     for b in bs:
         err = b.communicate(timeout=300)[1]
@@ -164,6 +175,7 @@ def test_second_writer_refused_first_finishes(data, tmp_path):
         assert err.strip() == (f"mfw-train: error: Run folder {run} is locked by process {a.pid}, which is training in it: "
                                "one writer per run folder; wait for it to end or stop it")
     assert a.poll() is None, 'the first writer ended before the others were refused'
+    a.send_signal(signal.SIGCONT)
     a.communicate(timeout=300)
     assert a.returncode == 0
     res = json.loads((run/'results.json').read_text())
