@@ -182,19 +182,26 @@ def phases(self:TrainingProgress,
 # %% ../nbs/06_analysis.ipynb #702fc45b
 def penultimate_features(learn:Learner, # A trained learner
                          dl, # Data to embed (e.g. `_eval_train_dl(learn.dls)` or `learn.dls.valid`)
+                         with_preds:bool=False, # Also return the predicted class of each item (the same forward pass)
                         )->tuple:
-    "Inputs of the model's last linear layer (the penultimate features) and the targets, for all of `dl`"
+    "Inputs of the model's last linear layer (the penultimate features) and the targets (and predictions), for all of `dl`"
     lin = [m for m in learn.model.modules() if isinstance(m, nn.Linear)]
     if not lin: raise ValueError("The model has no nn.Linear classifier to take the features from")
     feats = []
     h = lin[-1].register_forward_pre_hook(lambda m, a: feats.append(a[0].detach().float().cpu()))
     was = learn.model.training; learn.model.eval()
-    ys = []
+    ys, preds = [], []
     try:
         with torch.no_grad():
-            for xb, yb in dl: learn.model(xb.as_subclass(Tensor)); ys.append(yb.as_subclass(Tensor).cpu())
+            for xb, yb in dl:
+                out = learn.model(xb.as_subclass(Tensor)); ys.append(yb.as_subclass(Tensor).cpu())
+                if with_preds: preds.append(out.argmax(1).cpu())
     finally: h.remove(); learn.model.train(was)
-    return torch.cat(feats), torch.cat(ys)
+    return (torch.cat(feats), torch.cat(ys)) + ((torch.cat(preds),) if with_preds else ())
+
+def _per_class_acc(y:Tensor, p:Tensor, C:int)->list:
+    "Accuracy of each of `C` classes (NaN for a class with no item)"
+    return [float((p[y == c] == c).float().mean()) if (y == c).any() else float('nan') for c in range(C)]
 
 def feature_deviation(train_f:Tensor, # Training features (n, d)
                       train_y:Tensor, # Training labels
@@ -305,14 +312,17 @@ class DeviationProgress(Callback):
     def after_epoch(self):
         if not self.trained or ((self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch): return
         with rng_kept():
-            trf, trl = penultimate_features(self.learn, self.tr_dl)
-            tef, tel = penultimate_features(self.learn, self.te_dl)
-        dev = feature_deviation(trf, trl, tef, tel, self.R, self.k, self.seed)
-        self.records = [r for r in self.records if r['epoch'] < self.epoch] + [{'epoch': self.epoch, 'deviation': dev.tolist()}]
+            trf, trl, trp = penultimate_features(self.learn, self.tr_dl, with_preds=True)
+            tef, tel, tep = penultimate_features(self.learn, self.te_dl, with_preds=True)
+        dev, C = feature_deviation(trf, trl, tef, tel, self.R, self.k, self.seed), len(self.dls.vocab)
+        self.records = [r for r in self.records if r['epoch'] < self.epoch] + [{'epoch': self.epoch, 'deviation': dev.tolist(),
+                        'train_acc': _per_class_acc(trl, trp, C), 'test_acc': _per_class_acc(tel, tep, C)}]
     def resume_state(self): return {'records': self.records}
 
     def to_df(self)->pd.DataFrame:
-        "One row per (epoch, class): the deviation (epochs counted from 1)"
+        "One row per (epoch, class): the deviation and the accuracy on the measured training and test images (epochs counted from 1; NaN where a record before this version lacks them)"
         counts = torch.bincount(_train_labels(self.dls), minlength=len(self.dls.vocab)).tolist()
-        return pd.DataFrame([{'epoch': r['epoch'] + 1, 'class': str(self.dls.vocab[c]), 'n_train': counts[c], 'deviation': v}
+        nan = [float('nan')] * len(self.dls.vocab)
+        return pd.DataFrame([{'epoch': r['epoch'] + 1, 'class': str(self.dls.vocab[c]), 'n_train': counts[c], 'deviation': v,
+                              'train_acc': r.get('train_acc', nan)[c], 'test_acc': r.get('test_acc', nan)[c]}
                              for r in self.records for c, v in enumerate(r['deviation'])])
