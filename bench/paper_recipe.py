@@ -33,7 +33,15 @@ def _from_checkpoint(ck):
     c = _load(ck)
     acc = [[e + 1, v[ACC]] for e, v in enumerate(c['values']) if len(v) > ACC and v[ACC] is not None]
     dev = c.get('cbs', {}).get('DeviationProgress', {}).get('records', [])
-    return c['epoch'] + 1, acc, [[r['epoch'] + 1, list(r['deviation'])] for r in dev]
+    return (c['epoch'] + 1, acc, [[r['epoch'] + 1, list(r['deviation'])] for r in dev],
+            {k: [[r['epoch'] + 1, list(r[k])] for r in dev if r.get(k) is not None] for k in ('train_acc', 'test_acc')})
+
+
+def _per_epoch(df, vocab, col):
+    "[[epoch, [value of each class in `vocab` order]], ...] from a deviation.csv table, the epochs where `col` was measured"
+    if df is None or col not in df or df[col].isna().all(): return []
+    order = {v: i for i, v in enumerate(vocab)}
+    return [[int(e), g.sort_values('class', key=lambda c: c.map(order))[col].tolist()] for e, g in df.dropna(subset=[col]).groupby('epoch')]
 
 
 def run_row(s, seed, runs_dir):
@@ -49,18 +57,78 @@ def run_row(s, seed, runs_dir):
                     class_counts=cfg['class_counts'], vocab=cfg['vocab'], seconds=res['seconds'], images_per_second=res['images_per_second'],
                     machine=cfg['machine'], precision=cfg.get('precision', 'fp32'),
                     test_acc=[] if hist is None else [[int(i) + 1, a] for i, a in zip(hist.epoch, hist.accuracy) if pd.notna(a)],
-                    deviation=[] if dev is None else [[int(e), g.sort_values('class', key=lambda c: c.map({v: i for i, v in enumerate(cfg['vocab'])})).deviation.tolist()]
-                                                       for e, g in dev.groupby('epoch')])
+                    deviation=_per_epoch(dev, cfg['vocab'], 'deviation'), train_acc_per_class=_per_epoch(dev, cfg['vocab'], 'train_acc'),
+                    test_acc_per_class=_per_epoch(dev, cfg['vocab'], 'test_acc'))
     best = None # (epochs, source folder) of the furthest checkpoint: the repository's resume point or a live run here
     for d in (POINTS/name, Path(runs_dir)/name):
         if (d/'checkpoint.pth').exists():
             ep = _from_checkpoint(d/'checkpoint.pth')
             if best is None or ep[0] > best[0][0]: best = (ep, d)
     if best is None: return dict(row, state='not started', epochs_done=0)
-    (done, acc, dev), d = best
+    (done, acc, dev, pc), d = best
     cfg = json.loads((d/'config.json').read_text())
     return dict(row, state='stopped' if d.parent == POINTS else 'training', epochs_done=done, class_counts=cfg['class_counts'],
-                vocab=cfg['vocab'], machine=cfg['machine'], precision=cfg.get('precision', 'fp32'), test_acc=acc, deviation=dev)
+                vocab=cfg['vocab'], machine=cfg['machine'], precision=cfg.get('precision', 'fp32'), test_acc=acc, deviation=dev,
+                train_acc_per_class=pc['train_acc'], test_acc_per_class=pc['test_acc'])
+
+
+LABEL = {'erm': 'ERM', 'mfw': 'MFW', 'mfw-drw': 'MFW + DRW'}
+NAME = {'cifar10': 'CIFAR-10-LT', 'cifar100': 'CIFAR-100-LT'}
+
+
+def seed0(runs, dataset):
+    "{method: run} of a data set's seed-0 runs"
+    return {r['method']: r for r in runs if r['dataset'] == dataset and r['seed'] == 0}
+
+
+def class_groups(C):
+    "Classes as the per-class panel shows them: each class (C <= 20), else ten groups of consecutive classes, largest first"
+    if C <= 20: return [[c] for c in range(C)]
+    return [list(range(C * k // 10, C * (k + 1) // 10)) for k in range(10)]
+
+
+def figure(runs, dataset):
+    """One data set's seed-0 runs in three panels, or None when none has started: (a) the feature deviation of the largest
+    and the smallest class along the epochs (the paper's Fig. 9), (b) their accuracy on their own measured training images
+    (no augmentation, no MFW: the paper's Fig. 3), (c) when all three runs have finished, the test accuracy per class after
+    the last epoch (largest class first); before that, the whole test set's accuracy every 10 epochs so far"""
+    import matplotlib.pyplot as plt, numpy as np
+    rs = seed0(runs, dataset)
+    if not any(r.get('deviation') or r.get('test_acc') for r in rs.values()): return None
+    fig, axs = plt.subplots(1, 3, figsize=(13, 3.7))
+    ref = next(r for r in rs.values() if r.get('vocab'))
+    ends = (0, len(ref['vocab']) - 1)
+    for m, ls in (('erm', '--'), ('mfw', '-')):
+        r = rs.get(m, {})
+        for ci, col in zip(ends, ('C0', 'C3')):
+            lab = f"{LABEL[m]}: {r.get('vocab', ref['vocab'])[ci]} ({ref['class_counts'][ci]:,} images)"
+            for ax, key in ((axs[0], 'deviation'), (axs[1], 'train_acc_per_class')):
+                pts = r.get(key) or []
+                if pts: ax.plot([e for e, _ in pts], [(100 if key != 'deviation' else 1) * v[ci] for _, v in pts], ls, color=col, lw=1.3, label=lab)
+    axs[0].set_ylabel('feature deviation'); axs[0].set_title(f'{NAME[dataset]}: feature deviation', fontsize=10)
+    axs[1].set_ylabel('training accuracy %'); axs[1].set_ylim(-3, 103)
+    axs[1].set_title(f'{NAME[dataset]}: accuracy on own training images', fontsize=10)
+    for ax in axs[:2]:
+        ax.set_xlabel('epoch'); ax.set_xlim(0, ref['n_epoch'])
+        if ax.lines: ax.legend(fontsize=7)
+        else: ax.text(0.5, 0.5, 'not recorded yet', transform=ax.transAxes, ha='center', va='center', color='0.4')
+    if all(rs[m]['state'] == 'finished' for m in LABEL if m in rs) and len(rs) == 3:
+        groups = class_groups(len(ref['vocab']))
+        for m in LABEL:
+            acc = np.array(rs[m]['per_class_accuracy'])
+            axs[2].plot(range(len(groups)), [100 * acc[g].mean() for g in groups], marker='o', ms=3, lw=1.2, label=LABEL[m])
+        ticks = [ref['vocab'][g[0]] if len(g) == 1 else f'{g[0] + 1}-{g[-1] + 1}' for g in groups]
+        axs[2].set_xticks(range(len(groups)), ticks, rotation=90, fontsize=7); axs[2].set_ylim(-3, 103)
+        axs[2].set_ylabel('test accuracy %'); axs[2].set_xlabel('class, largest first' if len(groups[0]) == 1 else 'classes (by size), largest first')
+        axs[2].set_title(f'{NAME[dataset]}: test accuracy per class, last epoch', fontsize=10)
+    else:
+        for m in LABEL:
+            if rs.get(m, {}).get('test_acc'): axs[2].plot(*zip(*[(e, 100 * a) for e, a in rs[m]['test_acc']]), marker='o', ms=3, lw=1.2, label=LABEL[m])
+        axs[2].set_xlabel('epoch'); axs[2].set_xlim(0, ref['n_epoch']); axs[2].set_ylabel('test accuracy %')
+        axs[2].set_title(f'{NAME[dataset]}: test accuracy every 10 epochs so far', fontsize=10)
+    if axs[2].lines: axs[2].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def markdown(rows):

@@ -224,8 +224,58 @@ def results_paper(R):
                       f"paper's own numbers, ERM is {sgn(gap['erm'])}, MFW {sgn(gap['mfw'])} and MFW + DRW {sgn(gap['mfw-drw'])} points.")
     return '\n'.join(L)
 
+def _at(pts, e): return dict((k, v) for k, v in pts)[e]
+
+def results_paper_fig(R, ds):
+    "What the figure of data set `ds`'s paper-recipe runs shows (bench/paper_recipe.py's `figure`), from the same records"
+    rs = {r['method']: r for r in R['paper']['runs'] if r['dataset'] == ds and r['seed'] == 0}
+    name = DATASETS[ds]
+    if not any(r.get('deviation') or r.get('test_acc') for r in rs.values()):
+        return f"The {name} trainings have not started yet: their figure comes with them."
+    ref = next(r for r in rs.values() if r.get('vocab'))
+    big, small = (f"{ref['vocab'][i]}, {ref['class_counts'][i]:,} training images" for i in (0, -1))
+    e, m = rs['erm'], rs['mfw']
+    L = [f"Left: the feature deviation (the paper's §5.4 and Fig. 9: how far the mean training feature of a class lies from "
+         f"its mean test feature) of the largest class ({big}) and the smallest ({small}), measured every 5 epochs on at "
+         f"most 300 training and 100 test images per class"]
+    common = sorted({p for p, _ in e.get('deviation', [])} & {p for p, _ in m.get('deviation', [])})
+    if common:
+        z = common[-1]; de, dm = _at(e['deviation'], z), _at(m['deviation'], z)
+        L[-1] += (f"; at epoch {z} of {e['n_epoch']}, the last both runs have measured, the smallest class's deviation is "
+                  f"{de[-1]:.3f} under ERM and {dm[-1]:.3f} under MFW, the largest's {de[0]:.3f} and {dm[0]:.3f}.")
+    else: L[-1] += '.'
+    tr = {k: r.get('train_acc_per_class') or [] for k, r in (('erm', e), ('mfw', m))}
+    if any(tr.values()):
+        first = {k: v[0][0] for k, v in tr.items() if v}
+        late = {k: f for k, f in first.items() if f > 5}
+        s = (f"Middle: the same two classes' accuracy on those training images (without augmentation and without MFW, as the "
+             f"paper's Fig. 3 measures it)")
+        if late: s += (", recorded from epoch " + ' and '.join(f"{f} ({LABEL_[k]})" for k, f in late.items())
+                       + " on (the runs had started before this measurement existed)")
+        both = sorted({p for p, _ in tr['erm']} & {p for p, _ in tr['mfw']})
+        if both:
+            z = both[-1]; ae, am = _at(tr['erm'], z), _at(tr['mfw'], z)
+            s += (f"; at epoch {z} the smallest class's is {pc(ae[-1])}% under ERM and {pc(am[-1])}% under MFW, the largest's "
+                  f"{pc(ae[0])}% and {pc(am[0])}%.")
+        else: s += '.'
+        L.append(s)
+    else:
+        L.append("Middle: the two classes' training accuracy, measured with the deviation; no run has recorded it yet.")
+    if all(r['state'] == 'finished' for r in rs.values()):
+        accs = {k: r['per_class_accuracy'] for k, r in rs.items()}
+        L.append("Right: the test accuracy of each class after the last epoch, the largest class first"
+                 + ('' if len(ref['vocab']) <= 20 else ' (means over ten groups of classes by size)') + "; the smallest class: "
+                 + ', '.join(f"{pc(accs[k][-1])}% under {LABEL_[k]}" for k in METHODS) + '.')
+    else:
+        L.append("Right: the accuracy on the whole test set every 10 epochs so far. It is a view of the training, not a result: "
+                 "the result is the last epoch's, in the table above.")
+    return ' '.join(L)
+
+LABEL_ = {'erm': 'ERM', 'mfw': 'MFW', 'mfw-drw': 'MFW + DRW'}
+
 BLOCKS = {'summary': readme_summary, 'quick': readme_quick, 'results': readme_results, 'notebooks': readme_notebooks, 'table': results_table, 'halves': results_halves,
-          'protocol': results_protocol, 'paper': results_paper, 'alpha_check': results_alpha_check, 'rho10': results_rho10, 'drw': results_drw}
+          'protocol': results_protocol, 'paper': results_paper, 'alpha_check': results_alpha_check, 'rho10': results_rho10, 'drw': results_drw,
+          'paper_fig_cifar10': lambda R: results_paper_fig(R, 'cifar10'), 'paper_fig_cifar100': lambda R: results_paper_fig(R, 'cifar100')}
 
 def md(name, path=RESULTS):
     "The Markdown of block `name`, from the results saved under `path`"
