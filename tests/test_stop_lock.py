@@ -52,13 +52,14 @@ def alive(pid):
     except (FileNotFoundError, IndexError): return False
 
 
-def gated(entry, args, go):
+def gated(entry, args, go, log=None):
     """A process that imports `entry` ('module:function'), makes the file `go`.<pid>, waits for the file `go`, then runs
-    `function(args)`: its start-up (seconds of imports) is over when it is let go"""
+    `function(args)`: its start-up (seconds of imports) is over when it is let go. Its output goes to `log` if given"""
     m, f = entry.split(':')
     code = (f"import os, sys, time\nfrom {m} import {f}\nopen(f'{go}.{{os.getpid()}}', 'w').close()\n"
             f"while not os.path.exists({str(go)!r}): time.sleep(0.02)\n{f}(sys.argv[1:])")
-    p = subprocess.Popen([sys.executable, '-c', code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root)
+    p = subprocess.Popen([sys.executable, '-u', '-c', code, *args], stdout=subprocess.PIPE if log is None else open(log, 'w'),
+                         stderr=subprocess.PIPE, text=True, cwd=root)
     wait_until(lambda: Path(f"{go}.{p.pid}").exists(), p, 'its imports')
     return p
 
@@ -187,13 +188,20 @@ def test_tuner_waits_for_a_candidate_another_process_trains(data, tmp_path):
     out, epochs, go = tmp_path/'tune', 15, tmp_path/'go'
     cmd = [c for c in tune_cmd(data, out, ['1'], epochs) if c != '--quiet']
     cand = out/'a1-g2-s0'
-    second = gated('mfw_fastai.tune:mfw_tune', cmd[1:], go)
+    log2 = tmp_path/'second.log'
+    second = gated('mfw_fastai.tune:mfw_tune', cmd[1:], go, log=log2)
     first = start(cmd, tmp_path/'first.log')
     wait_until(lambda: (cand/'checkpoint.pth').exists(), first, 'the first tuner to train its candidate')
-    holder = lock_holder(cand); go.touch()
-    out2, err2 = second.communicate(timeout=600)
+    holder = lock_holder(cand)
+    os.kill(holder, signal.SIGSTOP) # paused mid-training (its lock held), however slow the second's start under load
+    try:
+        go.touch()
+        waiting = f"{cand} is being trained by another process (PID {holder}): waiting for it to end"
+        wait_until(lambda: waiting in log2.read_text(), second, 'the second tuner to find the candidate taken', timeout=300)
+    finally: os.kill(holder, signal.SIGCONT)
+    err2 = second.communicate(timeout=600)[1]
+    out2 = log2.read_text()
     assert first.wait(timeout=300) == 0 and second.returncode == 0, err2
-    assert f"{cand} is being trained by another process (PID {holder}): waiting for it to end" in out2, out2
     assert 'reused' in out2 and 'resumed_from_epoch' not in json.loads((cand/'results.json').read_text())  # trained once
 
 
