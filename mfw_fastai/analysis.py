@@ -67,7 +67,8 @@ class TrainingProgress(Callback):
         self.c = len(self.dls.vocab)
         self.idxs = per_class_subsample(ys, self.n_per_class, self.seed) if self.n_per_class else None
         self.train_dl = _eval_train_dl(self.dls, self.idxs)
-        self.n_c = torch.bincount(ys if self.idxs is None else ys[self.idxs], minlength=self.c)
+        self.n_c = torch.bincount(ys if self.idxs is None else ys[self.idxs], minlength=self.c) # images measured per class
+        self.n_class = torch.bincount(ys, minlength=self.c) # the classes' training counts
         self.target = self.module
         if self.target is None:
             mfw = getattr(self.learn, 'mfw', None)
@@ -118,12 +119,13 @@ class TrainingProgress(Callback):
         return res
 
     def to_df(self)->pd.DataFrame:
-        "One row per (epoch, class): the recorded statistics"
+        "One row per (epoch, class): the recorded statistics, the class's training count (`n_train`) and the images measured (`n_measured`)"
         vocab = list(map(str, self.dls.vocab)) if hasattr(self, 'dls') and self.dls is not None else None
+        n_class = getattr(self, 'n_class', getattr(self, 'n_c', None)) # (a progress filled by hand may have only n_c)
         rows = []
         for r in self.records:
             for c in range(len(r['train_acc'])):
-                rows.append({'epoch': r['epoch'], 'class': vocab[c] if vocab else c, 'n_train': int(self.n_c[c]),
+                rows.append({'epoch': r['epoch'], 'class': vocab[c] if vocab else c, 'n_train': int(n_class[c]), 'n_measured': int(self.n_c[c]),
                              **{k: float(v[c]) for k, v in r.items() if k != 'epoch'}})
         return pd.DataFrame(rows)
 
@@ -133,10 +135,10 @@ class TrainingProgress(Callback):
              **kwargs):
         "Plot one statistic per class along the epochs"
         df = self.to_df()
-        if stat not in df.columns: raise ValueError(f"No {stat!r} recorded; recorded: {[c for c in df.columns if c not in ('epoch', 'class', 'n_train')]}")
+        if stat not in df.columns: raise ValueError(f"No {stat!r} recorded; recorded: {[c for c in df.columns if c not in ('epoch', 'class', 'n_train', 'n_measured')]}")
         names = list(df['class'].unique())
         if classes is None:
-            order = np.argsort(self.n_c.numpy(), kind='stable'); classes = [int(order[-1]), int(order[0])]
+            n = getattr(self, 'n_class', self.n_c).numpy(); classes = [int(np.argmax(n)), int(np.argmin(n))] # the first largest, the first smallest
         if ax is None: _, ax = plt.subplots(figsize=(5, 3.2))
         for c in classes:
             nm = names[c] if isinstance(c, (int, np.integer)) else c
@@ -170,7 +172,7 @@ def phases(self:TrainingProgress,
     if df.empty: raise ValueError("Nothing recorded yet: fit the learner with this TrainingProgress first")
     half = (df.epoch.max() + 1) // 2 # epochs 0 .. half-1, then the rest
     g = df.groupby('class', sort=False)
-    out = pd.DataFrame({'n_train': g.n_train.first(),
+    out = pd.DataFrame({'n_train': g.n_train.first(), 'n_measured': g.n_measured.first(),
         f"epoch at {100*at:g}% train acc": df[df.train_acc >= at].groupby('class', sort=False).epoch.min().add(1),
         'final train acc': g.train_acc.last().mul(100).round(1)})
     if 'test_acc' in df.columns: out['final test acc'] = g.test_acc.last().mul(100).round(1)
