@@ -88,7 +88,7 @@ def _parser():
     a('--progress', action='store_true', help="record training progress per class (accuracy, classification ratio, "
                                               "feature-gradient norm; 200 training images per class) into progress.csv/.png")
     a('--deviation-every', type=int, default=None, metavar='K', help="record every class's feature deviation (training "
-      "against test features, the paper's Fig. 7/9) every K epochs into deviation.csv (300 training, 100 test images per class)")
+      "against test features, the paper's Fig. 7/9) every K epochs into deviation.csv, with its accuracy on those images (300 training images per class, without augmentation, and 100 test images)")
     a('--out', default=None, help="run folder (default: runs/<name of the run>)")
     a('--force', action='store_true', help="overwrite an existing run folder")
     a('--resume', action='store_true', help="continue the run in --out from its last checkpoint")
