@@ -61,3 +61,23 @@ def test_stop_move_resume_is_bit_exact(tmp_path):
     assert (tmp_path/'ref'/'deviation.csv').read_text() == (m2/'run'/'deviation.csv').read_text()
     # a finished run has no point any more
     assert save_resume_points(m2, clone2) == [] and not (clone2/'run').exists()
+
+
+def test_save_records_a_finished_run_before_dropping_its_point(tmp_path, monkeypatch):
+    "A run that finished in the queue's folder: `resume_points.py save` puts its small files in bench/results/runs/ and drops its point"
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root/'bench'))
+    import reproduce, resume_points
+    runs, points, record = tmp_path/'runs', tmp_path/'resume', tmp_path/'record'
+    monkeypatch.setattr(reproduce, 'RECORD', record); monkeypatch.setattr(reproduce, 'POINTS', points)
+    a, b = runs/'paper'/'finished', runs/'paper'/'stopped'
+    assert train(a, '--epochs', '2').returncode == 0
+    assert save_resume_points(runs, points) == [] # finished: no point
+    (points/'finished').mkdir(parents=True); (points/'finished'/'point.json').write_text('{}') # a point left from before it finished
+    p = train(b, '--epochs', '2', timeout=600)
+    assert p.returncode == 0
+    st = json.loads((b/'status.json').read_text()); (b/'status.json').write_text(json.dumps(dict(st, state='interrupted'))) # as if stopped
+    resume_points.main(['save', '--runs-dir', str(runs), '--points', str(points)])
+    assert sorted(f.name for f in (record/'finished').iterdir()) == sorted(f for f in reproduce.KEEP if (a/f).exists())
+    assert json.loads((record/'finished'/'results.json').read_text()) == json.loads((a/'results.json').read_text())
+    assert not (points/'finished').exists() and not (record/'stopped').exists()
