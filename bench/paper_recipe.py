@@ -49,6 +49,7 @@ def run_row(s, seed, runs_dir):
     row = dict(name=name, dataset=s['dataset'], method=s['method'], alpha=s['alpha'] if s['method'].startswith('mfw') else None,
                seed=seed, n_epoch=s['epochs'], paper=paper_table1[s['dataset']][s['method']][f"exp{s['rho']:g}"])
     fin = RECORD/name
+    if not (fin/'results.json').exists() and (Path(runs_dir)/name/'results.json').exists(): fin = Path(runs_dir)/name # finished here, not yet recorded
     if (fin/'results.json').exists():
         res, cfg = (json.loads((fin/f).read_text()) for f in ('results.json', 'config.json'))
         hist = pd.read_csv(fin/'history.csv') if (fin/'history.csv').exists() else None

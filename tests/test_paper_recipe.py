@@ -37,6 +37,10 @@ def test_a_finished_run_is_read_as_mfw_train_writes_it(tmp_path, monkeypatch):
     assert row['deviation'][1][1][1] == pytest.approx(float(c1[3]))
     assert row['train_acc_per_class'][1][1][1] == pytest.approx(float(c1[4]))
     assert row['per_class_accuracy'] == res['per_class_accuracy'] and len(row['test_acc']) == 3
+    # finished in the live runs folder and not yet recorded in bench/results/runs/: the same row
+    monkeypatch.setattr(paper_recipe, 'RECORD', tmp_path/'empty')
+    live = tmp_path/'live'; shutil.copytree(rec/name, live/name)
+    assert paper_recipe.run_row(s, 0, live) == row
 
 
 def _run(ds, method, state, C=10, dev=None, tr=None, pca=None, acc=None, done=300, test_acc=None):
