@@ -35,7 +35,7 @@ def _ldam_learner(dls, arch, kw, cbs=None):
 @register_method('ldam', "LDAM margin loss with a cosine classifier")
 def _ldam(dls, arch, **kw): return _ldam_learner(dls, arch, kw)
 
-@register_method('ldam-drw', "LDAM with a cosine classifier and deferred re-weighting")
+@register_method('ldam-drw', "LDAM with a cosine classifier and deferred re-weighting", before_drw='ldam')
 def _ldam_drw(dls, arch, **kw): return _ldam_learner(dls, arch, kw, _drw(kw))
 
 @register_method('cdt', "Class-dependent temperatures (gamma 0.1)")
@@ -62,7 +62,7 @@ def _manifold(dls, arch, **kw): return _erm_with(dls, arch, kw, cbs=[ManifoldMix
 @register_method('remix', "Remix: mixup with labels given to the minor class (alpha 1, kappa 3, tau 0.5)")
 def _remix(dls, arch, **kw): return _erm_with(dls, arch, kw, cbs=[Remix(_opt(kw, 'mix_alpha', 1.0))])
 
-@register_method('remix-drw', "Remix with deferred re-weighting")
+@register_method('remix-drw', "Remix with deferred re-weighting", before_drw='remix')
 def _remix_drw(dls, arch, **kw): return _erm_with(dls, arch, kw, cbs=[Remix(_opt(kw, 'mix_alpha', 1.0)), *_drw(kw)])
 
 @register_method('mfw-la', "Major Feature Weakening with the logit-adjusted loss")

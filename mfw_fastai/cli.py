@@ -92,6 +92,11 @@ def _parser():
     a('--out', default=None, help="run folder (default: runs/<name of the run>)")
     a('--force', action='store_true', help="overwrite an existing run folder")
     a('--resume', action='store_true', help="continue the run in --out from its last checkpoint")
+    a('--start-from', default=None, metavar='CHECKPOINT', help="start a DRW run (mfw-drw, drw, ldam-drw, remix-drw) from a checkpoint "
+      "of the run it equals until re-weighting (mfw, erm, ldam, remix; the same other settings), taken at or before the switch "
+      "(that run's --keep-checkpoint): the same training as from scratch, bit for bit, without the epochs before; recorded as started_from")
+    a('--keep-checkpoint', dest='keep_checkpoints', type=int, nargs='+', default=None, metavar='EPOCH',
+      help="also keep the checkpoint after these epochs (checkpoint-e<EPOCH>.pth), e.g. at DRW's switch (--drw-start x --epochs) for --start-from")
     a('--quiet', action='store_true', help="no progress bars")
     a('--quick', action='store_true', help="the README demo: ERM vs MFW on step-imbalanced CIFAR-10 (rho 100, 1,000 images "
                                            "in major classes, 10 in minor), ResNet-20, 20 epochs; a few minutes on a CPU")

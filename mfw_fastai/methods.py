@@ -18,9 +18,10 @@ methods = {}
 
 def register_method(name:str, # Registry name, e.g. 'mfw-drw'
                     doc:str, # One line for `--help` and error messages
+                    before_drw:str=None, # A method that trains exactly as this one until DRW re-weights (mfw for mfw-drw): `--start-from` can start this one from its checkpoint
                    ):
     "Decorator adding a learner-making function to `methods`"
-    def _f(f): f.doc = doc; methods[name] = f; return f
+    def _f(f): f.doc,f.before_drw = doc,before_drw; methods[name] = f; return f
     return _f
 
 def _drw(kw): return [DRW(start=kw.get('drw_start', 0.8))]
@@ -28,7 +29,7 @@ def _drw(kw): return [DRW(start=kw.get('drw_start', 0.8))]
 @register_method('erm', "Plain cross-entropy (empirical risk minimisation)")
 def _erm(dls, arch, **kw): return mfw_learner(dls, arch, alpha=None, **_common(kw))
 
-@register_method('drw', "Cross-entropy, deferred re-weighting for the last 20% of training")
+@register_method('drw', "Cross-entropy, deferred re-weighting for the last 20% of training", before_drw='erm')
 def _erm_drw(dls, arch, **kw): return mfw_learner(dls, arch, alpha=None, cbs=_drw(kw), **_common(kw))
 
 @register_method('mfw', "Major Feature Weakening")
@@ -47,7 +48,7 @@ def drw_mfw_suffix(v:float|str|None, # A recorded `drw_mfw_setting`
 
 def _drw_mfw(v): return None if v == 'keep' else drw_mfw_setting('mfw-drw', v) # `DRW`'s mfw_alpha: None keeps MFW on
 
-@register_method('mfw-drw', "Major Feature Weakening with deferred re-weighting (MFW off when re-weighting)")
+@register_method('mfw-drw', "Major Feature Weakening with deferred re-weighting (MFW off when re-weighting)", before_drw='mfw')
 def _mfw_drw(dls, arch, **kw): return mfw_learner(dls, arch, cbs=[DRW(start=kw.get('drw_start', 0.8), mfw_alpha=_drw_mfw(kw.get('drw_mfw_alpha')))], **_mfw_kw(kw), **_common(kw))
 
 def _mfw_kw(kw): return {k: kw[k] for k in ('alpha', 'group', 'module', 'beta') if kw.get(k) is not None}

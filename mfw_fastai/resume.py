@@ -38,6 +38,7 @@ def _state(run:Path)->dict:
     except (OSError, json.JSONDecodeError): return {}
 
 _files = ('config.json', 'status.json', 'checkpoint.pth')
+def _kept(run:Path)->list: return sorted(p.name for p in run.glob('checkpoint-e*.pth')) # `--keep-checkpoint` copies, for runs that start from them
 
 def save_resume_point(run, # A run folder (`mfw-train --out`) that holds a checkpoint
                       dest, # The folder of resume points (e.g. `bench/results/resume` in the repository)
@@ -47,7 +48,7 @@ def save_resume_point(run, # A run folder (`mfw-train --out`) that holds a check
     if not ck.exists() or _state(run).get('state') == 'complete': return None
     meta = checkpoint_meta(ck) # also checks that the file loads
     d = Path(dest)/run.name; d.mkdir(parents=True, exist_ok=True)
-    for f in _files:
+    for f in (*_files, *_kept(run)):
         if (run/f).exists(): _copy(run/f, d/f)
     point = {'run': run.name, 'epochs_done': meta['epochs_done'], 'n_epoch': meta['n_epoch'], 'saved': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
              'host': platform.node(), 'cpu': _cpu_model(), # the code that trained (recorded in the checkpoint), else this one
@@ -68,7 +69,7 @@ def restore_resume_point(point, # A folder written by `save_resume_point`
     if not (point/'checkpoint.pth').exists(): raise FileNotFoundError(f"No resume point in {point}: checkpoint.pth is missing")
     if _state(run).get('state') == 'complete' or _epochs(run) >= _epochs(point): return False
     run.mkdir(parents=True, exist_ok=True)
-    for f in ('config.json', 'checkpoint.pth'): _copy(point/f, run/f)
+    for f in ('config.json', 'checkpoint.pth', *_kept(point)): _copy(point/f, run/f)
     st = {**_state(point), 'state': 'interrupted', 'message': f"restored from the resume point {point}"}
     (run/'status.json').write_text(json.dumps(st, indent=1))
     return True

@@ -17,7 +17,7 @@ from .models import resolve_arch, check_arch
 from .metrics import imbalance_metrics, per_class_report, summarize
 from .methods import methods, make_learner, drw_mfw_setting, drw_mfw_suffix
 import mfw_fastai.baselines # registers the baselines
-from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, atomic_save
+from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, checkpoint_meta, atomic_save
 from .callback.precision import resolve_precision, cpu_info
 from .jobs import run_lock, lock_name
 from .learner import fit_warmup_cosine, fit_fine_tune_cosine
@@ -28,7 +28,8 @@ import mfw_fastai.distributed # `learn.distributed()`
 
 # %% auto #0
 __all__ = ['read_tuned', 'default_alpha', 'run_name', 'machine_info', 'check_config', 'run_items', 'describe_data',
-           'SkipValidation', 'RunStatus', 'Throughput', 'train_run', 'load_run', 'evaluate_run', 'format_results']
+           'SkipValidation', 'RunStatus', 'Throughput', 'train_run', 'check_start_from', 'load_run', 'evaluate_run',
+           'format_results']
 
 # %% ../nbs/09b_run.ipynb #2b1d2b7e
 _defaults = dict(dataset='cifar10', imbalance=None, rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
@@ -221,9 +222,12 @@ def train_run(
     force:bool=False, # Overwrite an existing run folder
     resume:bool=False, # Continue the run in `out` from its last checkpoint
     quiet:bool=False, # No progress bars or tables
+    start_from=None, # A checkpoint of a run that trains as this one until DRW re-weights (an mfw run's for mfw-drw), at or before the switch: this run starts there
+    keep_checkpoints=(), # Epochs done after which a copy of the checkpoint is kept (`kept_checkpoint`), for runs that start from it
     **cfg, # Settings (`mfw-train`'s options by name): dataset, valid, valid_pct, imbalance, rho, n_max, size, method, arch, pretrained, weights, module, epochs, freeze_epochs, bs, lr, wd, warmup, alpha, group, beta, drw_start, drw_mfw_alpha, seed, heldout, n_heldout, n_valid, eval_every, threads, precision, compile, strict, progress, deviation_every
 )->dict:
     "Train one run as `mfw-train` does and write its folder; returns the results"
+    if start_from is not None and resume: raise ValueError("--start-from begins a run; --resume continues one: not both")
     tuned = None
     if isinstance(cfg.get('alpha'), str): # tuned:FOLDER: the alpha (and group, if tuned) that mfw-tune chose
         tuned = read_tuned(cfg['alpha']); cfg['alpha'] = tuned['alpha']
@@ -244,11 +248,37 @@ def train_run(
     if resume and not (out/'config.json').exists(): raise FileNotFoundError(f"Nothing to resume in {out}: no config.json")
     check_arch(cfg['arch'], pretrained=cfg['pretrained'], weights=cfg['weights']) # weights that cannot be had: refused before any work
     items = run_items(cfg) # a bad data set: refused before anything is written
+    if start_from is not None:
+        if Path(start_from).resolve().parent == out.resolve(): raise ValueError(f"--start-from {start_from} is in this run's own folder {out}: start from another run's checkpoint")
+        check_start_from(cfg, start_from)
     if main and not quiet and items is not None: print(describe_data(cfg, items))
     with (run_lock(out) if main else contextlib.nullcontext()): # one writer per run folder, taken before anything is written there (10a_jobs)
-        return _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, items)
+        return _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, items, start_from, keep_checkpoints)
 
-def _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, items=None):
+_not_training = ('threads',) # settings that leave the arithmetic of a training as it is (threads: CPU reductions, as on a resume)
+
+def check_start_from(cfg:dict, # The new run's settings, as `check_config` returns them
+                     fname, # A checkpoint file (`Checkpoint`) of another run
+                    )->dict:
+    "The checkpoint's meta if the run `cfg` may start from it: the same training up to it, at or before DRW's switch; else ValueError naming why"
+    fname = Path(fname)
+    if not fname.is_file(): raise ValueError(f"--start-from {fname}: no such checkpoint file")
+    meta = checkpoint_meta(fname); src = meta.get('settings')
+    if not src: raise ValueError(f"--start-from {fname}: the checkpoint records no run settings (not written by mfw-train)")
+    m, before = cfg['method'], getattr(methods.get(cfg['method']), 'before_drw', None)
+    if before is None: raise ValueError(f"--start-from starts a DRW method from the run it equals before re-weighting "
+        f"({', '.join(f'{k} from {f.before_drw}' for k, f in methods.items() if getattr(f, 'before_drw', None))}), not {m}")
+    if src.get('method') != before: raise ValueError(f"--start-from: {m} trains as {before} until it re-weights, but {fname} is a {src.get('method')} run's")
+    skip = {'method', 'drw_start', 'drw_mfw_alpha', *_not_training}
+    diff = {k: (src.get(k, _defaults.get(k)), v) for k, v in cfg.items() if k not in skip and src.get(k, _defaults.get(k)) != v}
+    if diff: raise ValueError(f"--start-from: {fname} was trained with other settings: {diff} (its run, this one)")
+    at = int(cfg['drw_start'] * cfg['epochs'])
+    if meta['n_epoch'] != cfg['epochs']: raise ValueError(f"--start-from: {fname} is of a {meta['n_epoch']}-epoch schedule, this run has {cfg['epochs']}")
+    if meta['epochs_done'] > at: raise ValueError(f"--start-from: {fname} is after epoch {meta['epochs_done']}, past the switch to re-weighting "
+                                                  f"after epoch {at}: keep a checkpoint there (--keep-checkpoint {at})")
+    return meta
+
+def _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, items=None, start_from=None, keep_checkpoints=()):
     "`train_run`'s work, in its locked run folder"
     main = rank == 0
     ck = out/'checkpoint.pth'
@@ -276,18 +306,23 @@ def _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, it
     devp = DeviationProgress(every=cfg['deviation_every'], seed=cfg['seed']) if cfg['deviation_every'] else None
     if devp is not None: learn.add_cb(devp)
     meta = {'settings': cfg, 'mfw_fastai': mfw_fastai.__version__, 'torch': str(torch.__version__), 'code': _git_commit(Path(mfw_fastai.__file__).parent)}
-    learn.add_cbs([RestoreHistory(), Checkpoint(ck, meta=meta), StopOnNonFinite(f"The last good checkpoint is {ck}; resume with --resume."),
+    learn.add_cbs([RestoreHistory(), Checkpoint(ck, meta=meta, keep=keep_checkpoints or ()), StopOnNonFinite(f"The last good checkpoint is {ck}; resume with --resume."),
                    SkipValidation(cfg['eval_every']), tp])
     start, prior = 0, 0.
-    if resume and ck.exists():
-        start = load_checkpoint(learn, ck)
-        prev = json.loads((out/'status.json').read_text()) # the earlier part's seconds, at the epochs it had done
+    if start_from is not None and main: shutil.copyfile(start_from, ck) # this run's own checkpoint from here on
+    if (resume and ck.exists()) or start_from is not None:
+        start = load_checkpoint(learn, ck if resume else start_from)
+        st = (out if resume else Path(start_from).parent)/'status.json' # the earlier part's seconds (the other run's, if it is its folder), at the epochs it had done
+        prev = json.loads(st.read_text()) if st.exists() else {}
         if prev.get('seconds') and prev.get('epochs_done'): prior = float(prev['seconds']) * start / prev['epochs_done'] # per epoch, times the checkpoint's
     info = {'settings': cfg, 'versions': {'mfw_fastai': mfw_fastai.__version__, 'fastai': fastai.__version__, 'torch': torch.__version__},
             'machine': machine_info(), 'precision': precision, 'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'command': ' '.join(sys.argv), 'code': meta['code'],
             'class_counts': counts, 'vocab': list(map(str, dls.vocab)), 'n_train': len(dls.train_ds), 'n_eval': len(dls.valid_ds),
             'processes': world, 'backend': dist.get_backend() if world > 1 else None, 'bad_images': [list(map(str, b)) for b in getattr(dls, 'bad_images', [])],
-            'tuned_from': None if tuned is None else {k: tuned.get(k) for k in ('folder', 'alpha', 'group', 'criterion', 'stability')}}
+            'tuned_from': None if tuned is None else {k: tuned.get(k) for k in ('folder', 'alpha', 'group', 'criterion', 'stability')},
+            'started_from': None if start_from is None else {'checkpoint': str(Path(start_from).resolve()), 'epochs_done': start,
+                                                             **{k: v for k, v in checkpoint_meta(start_from).items() if k in ('code', 'mfw_fastai')},
+                                                             'method': checkpoint_meta(start_from)['settings']['method']}}
     if main and not resume: _write_json(info, out/'config.json')
     last = dict(epochs_done=start, seconds=round(prior, 1)) if start else {} # progress, kept when interrupted or failed
     def status(state, **kw):
@@ -318,6 +353,7 @@ def _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, it
     res = {**summarize(rep), 'per_class_accuracy': rep.accuracy.tolist(), 'eval_set': 'heldout' if cfg['heldout'] else 'test',
            'images_per_second': ips, 'seconds': secs, 'history': hist}
     if start: res.update(resumed_from_epoch=start, seconds_before_resume=prior)
+    if start_from is not None: res['started_from'] = info['started_from']
     tau = {type(c).__name__: float(c.tau_) for c in learn.cbs if getattr(c, 'tau_', None) is not None}
     if tau: res['tau'] = tau # chosen after training (τ-norm, post-hoc adjustment): `load_run` restores it
     _write_csv(rep, out/'per_class.csv'); _write_csv(pd.DataFrame(hist), out/'history.csv')

@@ -190,3 +190,34 @@ def test_fit_gap_table_and_missing_run(tmp_path):
     with pytest.raises(FileNotFoundError, match='No finished run exp10-erm'): fit_gap.find_run(tmp_path, 'exp10-erm-a1-resnet20-e30-s0')
     (tmp_path/'table'/'exp10-erm-a1-resnet20-e30-s0'/'model.pth').write_bytes(b'')
     assert fit_gap.find_run(tmp_path, 'exp10-erm-a1-resnet20-e30-s0') == tmp_path/'table'/'exp10-erm-a1-resnet20-e30-s0'
+
+
+def test_drw_trainings_of_a_suite_start_from_their_plain_counterparts_checkpoint():
+    "In the paper suite, MFW + DRW starts from MFW's checkpoint at epoch 240 of 300, on CIFAR-10 and CIFAR-100 alike, seed by seed"
+    runs = [(s, seed) for seed in (0, 1) for s in R.suite('paper')]
+    src = R.drw_sources(runs)
+    assert {runs[i][0]['method'] for i in src} == {'mfw-drw'}
+    assert src == {i: j for i, (s, seed) in enumerate(runs) for j, (t, tseed) in enumerate(runs)
+                   if s['method'] == 'mfw-drw' and t['method'] == 'mfw' and seed == tseed and s['dataset'] == t['dataset']}
+    assert len(src) == 4 and all(R.switch_epoch(runs[i][0]) == 240 for i in src)
+    assert R.drw_sources([(dict(runs[2][0], alpha=5), 0), (runs[1][0], 0)]) == {} # another alpha: another training
+
+
+def test_suite_waits_for_the_switch_checkpoint_and_starts_the_drw_training_there(tmp_path, monkeypatch):
+    "Two trainings at a time: MFW + DRW waits while MFW trains to the switch, then starts from the checkpoint MFW keeps there"
+    base = dict(arch='resnet20', epochs=4, imbalance='step', rho=10, n_max=40, n_valid=10, alpha=5, eval_every=2)
+    monkeypatch.setattr(R, 'suite', lambda name: [dict(base, method='mfw'), dict(base, method='mfw-drw', drw_mfw_alpha=0)])
+    for k, v in (('here', tmp_path), ('RECORD', tmp_path/'runs'), ('POINTS', tmp_path/'resume')): monkeypatch.setattr(R, k, v)
+    (tmp_path/'results').mkdir()
+    monkeypatch.setattr(sys, 'argv', ['reproduce.py', 'paper', '--jobs', '2', '--runs-dir', str(tmp_path/'w')])
+    R.run_suite()
+    out = tmp_path/'w'/'paper'
+    mfw, drw = (out/R.name_of(s, 0) for s in R.suite('paper'))
+    assert (mfw/'checkpoint-e3.pth').exists() # kept at the switch (int(0.8 * 4) = 3)
+    st = json.loads((drw/'results.json').read_text())['started_from']
+    assert st['epochs_done'] == 3 and st['method'] == 'mfw' and st['checkpoint'] == str((mfw/'checkpoint-e3.pth').resolve())
+    h = [json.loads((d/'results.json').read_text())['history'] for d in (mfw, drw)]
+    assert h[0][:3] == h[1][:3] and h[0][3] != h[1][3] # one training to the switch, two after it
+    res = json.loads(next((tmp_path/'results').glob('reproduce-paper-*.json')).read_text())
+    assert [r['method'] for r in res['runs']] == ['mfw', 'mfw-drw'] and res['runs'][1]['started_from'] == st
+    assert (tmp_path/'runs'/drw.name/'results.json').exists() # recorded as any finished training

@@ -126,3 +126,40 @@ def test_tune_and_tuned_alpha_refuse_bad_input(tmp_path, cmd, msg):
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 2 and msg in r.stderr, r.stderr
     assert not any(tmp_path.rglob('results.json'))
+
+
+def test_drw_run_started_from_the_plain_runs_checkpoint_equals_one_trained_from_scratch(tmp_path):
+    "mfw-drw started from an mfw run's checkpoint kept at the switch: the same results, bit for bit, as mfw-drw trained whole"
+    args = [*TINY, '--epochs', '4', '--seed', '3', '--eval-every', '2', '--deviation-every', '2']  # DRW re-weights from epoch int(0.8 * 4) = 3
+    run(*args, '--method', 'mfw-drw', '--out', tmp_path/'whole')
+    run(*args, '--method', 'mfw', '--keep-checkpoint', '3', '4', '--out', tmp_path/'mfw')
+    assert sorted(p.name for p in (tmp_path/'mfw').glob('checkpoint*')) == ['checkpoint-e3.pth', 'checkpoint-e4.pth']
+    kept = tmp_path/'mfw'/'checkpoint-e3.pth'
+    run(*args, '--method', 'mfw-drw', '--start-from', kept, '--out', tmp_path/'started')
+    r = json.loads((tmp_path/'started'/'results.json').read_text())
+    assert _results(tmp_path/'started') == {**_results(tmp_path/'whole'), 'started_from': r['started_from']}
+    assert r['resumed_from_epoch'] == 3 and r['started_from']['epochs_done'] == 3 and r['started_from']['method'] == 'mfw'
+    assert json.loads((tmp_path/'started'/'config.json').read_text())['started_from'] == r['started_from']
+    import pandas as pd
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path/'started'/'deviation.csv'), pd.read_csv(tmp_path/'whole'/'deviation.csv'))
+    a = torch.load(tmp_path/'started'/'model.pth', weights_only=True); b = torch.load(tmp_path/'whole'/'model.pth', weights_only=True)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    # the MFW run's own results did not change by keeping copies, and its epochs before the switch are the started run's
+    m = json.loads((tmp_path/'mfw'/'results.json').read_text())
+    assert m['history'][:3] == r['history'][:3] and m['history'][3] != r['history'][3]
+
+
+def test_start_from_refuses_a_checkpoint_of_another_training(tmp_path):
+    "Each way a checkpoint can fail to be the start of the run asked for is refused, by name, before anything is written"
+    run(*TINY, '--epochs', '4', '--seed', '3', '--method', 'mfw', '--keep-checkpoint', '3', '--out', tmp_path/'mfw')
+    kept = tmp_path/'mfw'/'checkpoint-e3.pth'
+    for opts, msg in [(['--seed', '3', '--epochs', '4', '--method', 'mfw'], '--start-from starts a DRW method'),
+                      (['--seed', '3', '--epochs', '4', '--method', 'drw'], 'drw trains as erm until it re-weights, but'),
+                      (['--seed', '4', '--epochs', '4', '--method', 'mfw-drw'], "other settings: {'seed': (3, 4)}"),
+                      (['--seed', '3', '--epochs', '5', '--method', 'mfw-drw'], "other settings: {'epochs': (4, 5)}"),
+                      (['--seed', '3', '--epochs', '4', '--method', 'mfw-drw', '--drw-start', '0.5'], 'past the switch to re-weighting after epoch 2'),
+                      (['--seed', '3', '--epochs', '4', '--method', 'mfw-drw', '--resume'], 'not both'),
+                      (['--seed', '3', '--epochs', '4', '--method', 'mfw-drw', '--start-from', tmp_path/'none.pth'], 'no such checkpoint file')]:
+        r = run(*TINY, *opts, *([] if '--start-from' in opts else ['--start-from', kept]), '--out', tmp_path/'x', check=False)
+        assert r.returncode == 2 and msg in r.stderr, (opts, r.stderr)
+        assert not (tmp_path/'x').exists()

@@ -107,3 +107,14 @@ def test_caption_and_figure_while_training_and_grouped_classes():
     assert np.allclose(fig.axes[2].lines[0].get_ydata(), [4.5 + 10 * k for k in range(10)])
     assert [x.get_text() for x in fig.axes[2].get_xticklabels()][:2] == ['1-10', '11-20']
     assert 'ten groups' in render.results_paper_fig({'paper': {'runs': runs}}, 'cifar100')
+
+
+def test_table_caption_names_a_run_started_from_anothers_checkpoint():
+    "An MFW + DRW run started from the MFW run's epoch-240 checkpoint says so under the table, with the epoch from its record"
+    runs = [_run(ds, m, 'training', done=100) for ds in ('cifar10', 'cifar100') for m in ('erm', 'mfw', 'mfw-drw')]
+    t = render.results_paper({'paper': {'runs': runs}})
+    assert 'started from' not in t
+    runs[2]['started_from'] = {'checkpoint': '/x/checkpoint-e240.pth', 'epochs_done': 240, 'method': 'mfw', 'code': 'abc'}
+    t = render.results_paper({'paper': {'runs': runs}})
+    assert "CIFAR-10's MFW + DRW run started from the MFW run's checkpoint after epoch 240" in t
+    assert "its first 240 epochs were not trained twice" in t and "CIFAR-100's" not in t

@@ -25,7 +25,7 @@ def epochs_done(run):
 def test_stop_move_resume_is_bit_exact(tmp_path):
     assert train(tmp_path/'ref').returncode == 0 # uninterrupted
     m1 = tmp_path/'machine1'/'runs'/'run'
-    p = subprocess.Popen([sys.executable, '-m', 'mfw_fastai', *ARGS, '--out', str(m1)], stdout=subprocess.DEVNULL,
+    p = subprocess.Popen([sys.executable, '-m', 'mfw_fastai', *ARGS, '--out', str(m1), '--keep-checkpoint', '2'], stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) # as a terminal starts it: a background job (CI's) ignores SIGINT
     t0 = time.time()
@@ -50,6 +50,8 @@ def test_stop_move_resume_is_bit_exact(tmp_path):
     # machine 2: nothing there but the clone; restore, then the same command with --resume
     m2 = tmp_path/'machine2'/'runs'
     assert restore_resume_points(clone2, m2) == [m2/'run']
+    # the copy kept after epoch 2 (for a run that would start from it) travels with the point
+    assert (m2/'run'/'checkpoint-e2.pth').read_bytes() == (m1/'checkpoint-e2.pth').read_bytes()
     r = train(m2/'run', '--resume')
     assert r.returncode == 0, r.stderr
     a, b = (torch.load(d/'model.pth', weights_only=True) for d in (tmp_path/'ref', m2/'run'))

@@ -6,13 +6,13 @@ Docs: https://mfw-fastai.github.io/mfw_fastai/callback.checkpoint.html.md"""
 
 # %% ../../nbs/07_callback.checkpoint.ipynb #b6a69910
 from __future__ import annotations
-import os, random, sys, numpy as np, torch
+import os, random, shutil, sys, numpy as np, torch
 from fastai.vision.all import *
 from ..models import unwrap
 
 # %% auto #0
-__all__ = ['atomic_save', 'Checkpoint', 'load_checkpoint', 'checkpoint_meta', 'resume_state_of', 'RestoreHistory',
-           'NonFiniteLossError', 'StopOnNonFinite']
+__all__ = ['atomic_save', 'Checkpoint', 'kept_checkpoint', 'load_checkpoint', 'checkpoint_meta', 'resume_state_of',
+           'RestoreHistory', 'NonFiniteLossError', 'StopOnNonFinite']
 
 # %% ../../nbs/07_callback.checkpoint.ipynb #14277d68
 def _train_dl(learn):
@@ -43,11 +43,12 @@ def atomic_save(obj, # What to save (tensors and plain data)
     torch.save(obj, tmp); os.replace(tmp, fname)
 
 class Checkpoint(Callback):
-    "Save a complete, atomic, weights-only resume checkpoint after every epoch"
+    "Save a complete, atomic, weights-only resume checkpoint after every epoch (and keep a copy after the epochs in `keep`)"
     order = 95 # after the Recorder (and every recorder of ours) has logged the epoch
     def __init__(self, fname, # Checkpoint file
                  meta:dict=None, # Plain data saved with it (a run's settings and code version), read back by `checkpoint_meta`
-                ): self.fname,self.meta,self.trained = Path(fname),meta or {},False
+                 keep=(), # Epochs done (1 = after the first epoch) at which a copy is also kept, as `kept_checkpoint(fname, n)`
+                ): self.fname,self.meta,self.keep,self.trained = Path(fname),meta or {},{int(n) for n in keep},False
     def before_epoch(self): self.trained = False # `get_preds` also sends the epoch events: save only after training
     def after_train(self): self.trained = True
     def after_epoch(self):
@@ -59,6 +60,15 @@ class Checkpoint(Callback):
                      'smooth': [_num(getattr(self.learn.recorder.smooth_loss, 'val', 0.)), self.learn.recorder.smooth_loss.count],
                      'cbs': {type(c).__name__: _plain(c.resume_state()) for c in self.learn.cbs if hasattr(c, 'resume_state')},
                      'meta': _plain(self.meta)}, self.fname)
+        if self.epoch + 1 in self.keep: # a copy, renamed into place: a reader never sees a partial one
+            dst = kept_checkpoint(self.fname, self.epoch + 1); tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+            shutil.copyfile(self.fname, tmp); os.replace(tmp, dst)
+
+def kept_checkpoint(fname, # A checkpoint file
+                    n:int, # Epochs done
+                   )->Path:
+    "Where `Checkpoint(fname, keep=[n])` keeps its copy after epoch `n`: checkpoint.pth -> checkpoint-e<n>.pth"
+    fname = Path(fname); return fname.with_name(f"{fname.stem}-e{n}{fname.suffix}")
 
 def _num(v): return float(v) if v is not None else None
 def _plain(o):
