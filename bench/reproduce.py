@@ -30,7 +30,10 @@ Suites (run on purpose, never in CI):
              wd 2e-4, long-tailed rho = 100; CIFAR-10 (ERM, MFW and MFW + DRW at Table 6's alpha 1) and CIFAR-100 (alpha
              0.2), seed 0 (`--seeds 1 2` for more). Each run evaluates on the whole test set every 10 epochs and records
              every class's feature deviation every 5 (Fig. 9). About 6-7 hours of one core per training in fp32 here; two
-             at a time: `python bench/reproduce.py paper --jobs 2 --runs-dir ~/mfw-paper-runs`. Its resume points travel
+             at a time: `python bench/reproduce.py paper --jobs 2 --runs-dir ~/mfw-paper-runs`. MFW + DRW is MFW until it
+             re-weights: it starts from the checkpoint the MFW run keeps after epoch 240 (mfw-train --start-from; bit for
+             bit the same training, tested), which saves 240 of its 300 epochs; where there is no such checkpoint (MFW
+             reused from an earlier day, or past 240 without a copy) it trains whole. Its resume points travel
              with the repository (bench/results/resume/, `python bench/resume_points.py save`), so a fresh clone on
              another machine continues the same trainings with the same command.
 
@@ -42,6 +45,10 @@ Suites (run on purpose, never in CI):
     python bench/reproduce.py cpu --only exp --seeds 0 1 2   # the long-tailed pair over three seeds, with their mean
     python bench/reproduce.py cpu --only exp --epochs 60     # the long-tailed pair at twice the schedule
     python bench/reproduce.py cpu --only exp --alpha 5 --jobs 1 --seeds 0 1   # with the alpha cpu-alpha chose on the held-out split
+
+In every suite, a DRW training whose plain counterpart (mfw for mfw-drw, erm for drw, ldam for ldam-drw) is in the same
+run with the same seed and other settings starts that way; while the checkpoint it needs is not there yet, the next ready
+training goes first.
 
 Run again after a stop, it reuses the finished trainings and resumes the stopped ones from their last checkpoint
 (bit-identical to an uninterrupted run). Ctrl-C (SIGINT) or SIGTERM stops every training in progress at its last finished
@@ -62,7 +69,9 @@ sys.path.insert(0, str(here.parent))
 from mfw_fastai.cli import paper_table1  # noqa: E402
 from mfw_fastai.run import _legacy  # noqa: E402
 from mfw_fastai.resume import restore_resume_point  # noqa: E402
-from mfw_fastai.methods import drw_mfw_setting, drw_mfw_suffix  # noqa: E402
+from mfw_fastai.methods import methods, drw_mfw_setting, drw_mfw_suffix  # noqa: E402
+import mfw_fastai.baselines  # noqa: E402,F401  (registers ldam-drw, remix-drw)
+from mfw_fastai.callback.checkpoint import kept_checkpoint  # noqa: E402
 from mfw_fastai.jobs import run_cmd, auto_jobs, pool_map, run_state, wait_unlocked, stopping, catch_stop_signals, Interrupted  # noqa: E402
 from mfw_fastai.tune import tune_mfw  # noqa: E402
 import inspect  # noqa: E402
@@ -197,12 +206,27 @@ def _status(d):
 
 STOPPED_RC = {130: signal.SIGINT, -signal.SIGINT: signal.SIGINT, 143: signal.SIGTERM, -signal.SIGTERM: signal.SIGTERM} # a child stopped by a signal
 
-def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=False):
+def switch_epoch(s):
+    "The epoch after which a DRW setting re-weights (mfw-train's DRW: int(drw_start * epochs))"
+    return int(s.get('drw_start', 0.8) * s['epochs'])
+
+
+def drw_sources(runs):
+    """{i: j} for the DRW trainings i of `runs` ((setting, seed) pairs) whose plain counterpart j (mfw for mfw-drw, erm for
+    drw, ...: the same training until it re-weights) is in `runs` too, with the same seed and other settings"""
+    plain = lambda s: {k: v for k, v in s.items() if k not in ('method', 'drw_start', 'drw_mfw_alpha')}
+    return {i: j for i, (s, seed) in enumerate(runs) for j, (t, tseed) in enumerate(runs)
+            if tseed == seed and getattr(methods.get(s['method']), 'before_drw', None) == t['method'] and plain(s) == plain(t)}
+
+
+def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=False, keep=None, start_from=None):
     """Train one setting with mfw-train; a finished run folder is reused, a stopped one resumed from its checkpoint, one that
     another process trains waited for. At `deadline` (time.time()) a training is stopped like Ctrl-C (its checkpoint is the
-    last finished epoch) and None returned; on SIGINT/SIGTERM (or its child's) `Interrupted` is raised."""
+    last finished epoch) and None returned; on SIGINT/SIGTERM (or its child's) `Interrupted` is raised. `keep`: epochs
+    after which the checkpoint is also kept (for a DRW run that starts there); `start_from`: such a kept checkpoint, where
+    a fresh training starts (`mfw-train --start-from`: the same training, bit for bit, without the epochs before)."""
     d = out/name_of(s, seed)
-    a = args_of(s, tiny, threads, seed) + (['--n-valid', str(n_valid)] if n_valid else [])
+    a = args_of(s, tiny, threads, seed) + (['--n-valid', str(n_valid)] if n_valid else []) + (['--keep-checkpoint', *map(str, keep)] if keep else [])
     if not tiny and not (d/'results.json').exists() and (RECORD/d.name/'results.json').exists(): d = RECORD/d.name # finished on an earlier day
     t = time.time()
     while True:
@@ -212,7 +236,9 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
         how = 'reused' if run_state(d) == 'complete' and (d/'results.json').exists() else 'resumed' if (d/'checkpoint.pth').exists() else 'trained'
         if how == 'reused': break
         if deadline is not None and time.time() >= deadline: return None
-        cmd = [sys.executable, '-m', 'mfw_fastai', *(a if how == 'trained' else [o for o in a if o != '--force'] + ['--resume']), '--out', str(d)]
+        fork = ['--start-from', str(start_from)] if how == 'trained' and start_from is not None else []
+        if fork: print(f"  {d.name}: starts from {start_from} ({Path(start_from).parent.name}, the same training until it re-weights)", flush=True)
+        cmd = [sys.executable, '-m', 'mfw_fastai', *(a + fork if how == 'trained' else [o for o in a if o != '--force'] + ['--resume']), '--out', str(d)]
         r = run_cmd(cmd, out=out/'logs'/f"{d.name}.out", deadline=deadline) # stopped like Ctrl-C at the deadline
         if r.state in ('stopped', 'not started') or r.returncode in STOPPED_RC:
             run_state(d, fix=True) # killed after its grace: 'interrupted' all the same
@@ -241,7 +267,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
                 resumed_from_epoch=res.get('resumed_from_epoch'), # recorded (with the time before the stop) by mfw-train since it counts it
                 drw_start=s.get('drw_start', 0.8), drw_mfw_alpha=drw_mfw_of(s),
                 valid_loss=res['history'][-1]['valid_loss'] if res.get('history') else None,
-                n_valid=None if 'monitored_on' in res else sub)
+                n_valid=None if 'monitored_on' in res else sub, started_from=res.get('started_from'))
 
 
 def label(r):
@@ -424,8 +450,40 @@ def run_suite():
         stem.with_suffix('.md').write_text(md)
         return md
 
-    def job(i):
-        r = one(runs_all[i][0], out, args.tiny, threads, runs_all[i][1], deadline, args.n_valid, args.full_test)
+    # a DRW training whose plain counterpart is in this suite (mfw-drw and mfw) starts from the checkpoint that one keeps at the
+    # switch, bit for bit the same training without its first 80% (mfw-train --start-from): it waits for that checkpoint while
+    # other trainings are ready, and trains from scratch where none will come (the counterpart reused from an earlier day,
+    # or past the switch without a copy)
+    src = {} if args.tiny else drw_sources(runs_all)
+    keep = {j: sorted({switch_epoch(runs_all[i][0]) for i in src if src[i] == j}) for j in set(src.values())} # epochs each plain training keeps
+    state = ['pending'] * len(runs_all) # pending, running, done
+
+    def kept(i):
+        "The checkpoint training i can start from: its counterpart's, kept at the switch; None if there is none (yet)"
+        if i not in src: return None
+        f = kept_checkpoint(out/name_of(*runs_all[src[i]])/'checkpoint.pth', switch_epoch(runs_all[i][0]))
+        return f if f.exists() else None
+
+    def ready(i):
+        j = src.get(i)
+        if j is None or state[j] == 'done' or kept(i) is not None: return True
+        if state[j] == 'pending': return False
+        d, dj = out/name_of(*runs_all[i]), out/name_of(*runs_all[j])
+        if (d/'checkpoint.pth').exists() or (d/'results.json').exists() or (RECORD/d.name/'results.json').exists() or (POINTS/d.name).exists():
+            return True # begun (or finished) already: it goes on as it is
+        return (_status(dj).get('epochs_done') or 0) > switch_epoch(runs_all[i][0]) # past the switch without a copy: nothing to wait for
+
+    def job(_):
+        while True: # the first pending training that is ready; wait while none is and some still are pending
+            with lock:
+                i = next((i for i, st in enumerate(state) if st == 'pending' and ready(i)), None)
+                if i is None and 'pending' not in state: return
+                if i is not None: state[i] = 'running'; break
+            if stopping() or (deadline is not None and time.time() >= deadline): return
+            time.sleep(5)
+        try: r = one(runs_all[i][0], out, args.tiny, threads, runs_all[i][1], deadline, args.n_valid, args.full_test, keep.get(i), kept(i))
+        finally:
+            with lock: state[i] = 'done'
         if r is None: return
         with lock: runs[i] = r; save()
     pool_map(job, range(len(runs_all)), jobs) # SIGINT/SIGTERM: each training stops at its last finished epoch, none starts
