@@ -21,6 +21,7 @@ sys.path.insert(0, str(here.parent)); sys.path.insert(0, str(here))
 from reproduce import suite, name_of, RECORD  # noqa: E402
 from mfw_fastai.cli import paper_table1  # noqa: E402
 from mfw_fastai.callback.checkpoint import _load  # noqa: E402
+from paper_view import LABEL, NAME, class_groups, all_finished  # noqa: E402,F401  (class_groups: the tests read it here)
 
 POINTS = here/'results'/'resume'
 OUT = here/'results'/'paper-recipe-cpu'
@@ -56,7 +57,7 @@ def run_row(s, seed, runs_dir):
         dev = pd.read_csv(fin/'deviation.csv') if (fin/'deviation.csv').exists() else None
         return dict(row, state='finished', epochs_done=s['epochs'], accuracy=res['accuracy'], per_class_accuracy=res['per_class_accuracy'],
                     class_counts=cfg['class_counts'], vocab=cfg['vocab'], seconds=res['seconds'], images_per_second=res['images_per_second'],
-                    machine=cfg['machine'], precision=cfg.get('precision', 'fp32'),
+                    machine=cfg['machine'], precision=cfg.get('precision', 'fp32'), started_from=cfg.get('started_from'),
                     test_acc=[] if hist is None else [[int(i) + 1, a] for i, a in zip(hist.epoch, hist.accuracy) if pd.notna(a)],
                     deviation=_per_epoch(dev, cfg['vocab'], 'deviation'), train_acc_per_class=_per_epoch(dev, cfg['vocab'], 'train_acc'),
                     test_acc_per_class=_per_epoch(dev, cfg['vocab'], 'test_acc'))
@@ -69,23 +70,15 @@ def run_row(s, seed, runs_dir):
     (done, acc, dev, pc), d = best
     cfg = json.loads((d/'config.json').read_text())
     return dict(row, state='stopped' if d.parent == POINTS else 'training', epochs_done=done, class_counts=cfg['class_counts'],
-                vocab=cfg['vocab'], machine=cfg['machine'], precision=cfg.get('precision', 'fp32'), test_acc=acc, deviation=dev,
+                vocab=cfg['vocab'], machine=cfg['machine'], precision=cfg.get('precision', 'fp32'), started_from=cfg.get('started_from'), test_acc=acc, deviation=dev,
                 train_acc_per_class=pc['train_acc'], test_acc_per_class=pc['test_acc'])
 
 
-LABEL = {'erm': 'ERM', 'mfw': 'MFW', 'mfw-drw': 'MFW + DRW'}
-NAME = {'cifar10': 'CIFAR-10-LT', 'cifar100': 'CIFAR-100-LT'}
 
 
 def seed0(runs, dataset):
     "{method: run} of a data set's seed-0 runs"
     return {r['method']: r for r in runs if r['dataset'] == dataset and r['seed'] == 0}
-
-
-def class_groups(C):
-    "Classes as the per-class panel shows them: each class (C <= 20), else ten groups of consecutive classes, largest first"
-    if C <= 20: return [[c] for c in range(C)]
-    return [list(range(C * k // 10, C * (k + 1) // 10)) for k in range(10)]
 
 
 def figure(runs, dataset):
@@ -113,7 +106,7 @@ def figure(runs, dataset):
         ax.set_xlabel('epoch'); ax.set_xlim(0, ref['n_epoch'])
         if ax.lines: ax.legend(fontsize=7)
         else: ax.text(0.5, 0.5, 'not recorded yet', transform=ax.transAxes, ha='center', va='center', color='0.4')
-    if all(rs[m]['state'] == 'finished' for m in LABEL if m in rs) and len(rs) == 3:
+    if all_finished(rs):
         groups = class_groups(len(ref['vocab']))
         for m in LABEL:
             acc = np.array(rs[m]['per_class_accuracy'])

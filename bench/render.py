@@ -12,6 +12,8 @@ Sources: table1-cpu.json (bench/table1.py), tune/<setting>-e30/tuned.json (mfw-t
 """
 import json, re, statistics, sys
 from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from paper_view import LABEL, class_groups, all_finished, at  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT, RESULTS = HERE.parent, HERE/'results'
@@ -210,6 +212,9 @@ def results_paper(R):
     L += ['', f"Seed 0, the final epoch on the whole test set (10,000 images), fp32, one thread per training on a CPU"
           + (f" ({', '.join(cpu)})" if cpu else '') + "; α is the paper's Table 6 value for the setting (not tuned here), β = 2, MFW after group 2, MFW + DRW "
           "re-weighting from epoch 240 with MFW off then. "
+          + ''.join(f"{DATASETS[r['dataset']]}'s {LABEL[r['method']]} run started from the {LABEL[r['started_from']['method']]} run's checkpoint after "
+                    f"epoch {r['started_from']['epochs_done']} (`mfw-train --start-from`: the same training until it re-weights, bit for bit, as tested; its first "
+                    f"{r['started_from']['epochs_done']} epochs were not trained twice). " for r in runs if r['seed'] == 0 and r.get('started_from'))
           + ((f"{n(len(done)).capitalize()} of the {n(len(runs))} trainings {'has' if len(done) == 1 else 'have'} finished; " if done else
               f"None of the {n(len(runs))} trainings has finished yet; ") if len(done) < len(runs) else f"All {n(len(runs))} trainings have finished. ")
           + ("a cell with epochs gives how far its training had got when this page was made: the rest continues from the resume "
@@ -223,8 +228,6 @@ def results_paper(R):
                       f"and MFW + DRW − MFW {sgn(100*(d['accuracy'] - m['accuracy']))} (the paper: {sgn(d['paper'] - m['paper'])}); against the "
                       f"paper's own numbers, ERM is {sgn(gap['erm'])}, MFW {sgn(gap['mfw'])} and MFW + DRW {sgn(gap['mfw-drw'])} points.")
     return '\n'.join(L)
-
-def _at(pts, e): return dict((k, v) for k, v in pts)[e]
 
 def results_paper_fig(R, ds):
     "What the figure of data set `ds`'s paper-recipe runs shows (bench/paper_recipe.py's `figure`), from the same records"
@@ -240,7 +243,7 @@ def results_paper_fig(R, ds):
          f"most 300 training and 100 test images per class"]
     common = sorted({p for p, _ in e.get('deviation', [])} & {p for p, _ in m.get('deviation', [])})
     if common:
-        z = common[-1]; de, dm = _at(e['deviation'], z), _at(m['deviation'], z)
+        z = common[-1]; de, dm = at(e['deviation'], z), at(m['deviation'], z)
         L[-1] += (f"; at epoch {z} of {e['n_epoch']}, the last both runs have measured, the smallest class's deviation is "
                   f"{de[-1]:.3f} under ERM and {dm[-1]:.3f} under MFW, the largest's {de[0]:.3f} and {dm[0]:.3f}.")
     else: L[-1] += '.'
@@ -250,28 +253,27 @@ def results_paper_fig(R, ds):
         late = {k: f for k, f in first.items() if f > 5}
         s = (f"Middle: the same two classes' accuracy on those training images (without augmentation and without MFW, as the "
              f"paper's Fig. 3 measures it)")
-        if late: s += (", recorded from epoch " + ' and '.join(f"{f} ({LABEL_[k]})" for k, f in late.items())
+        if late: s += (", recorded from epoch " + ' and '.join(f"{f} ({LABEL[k]})" for k, f in late.items())
                        + " on (the runs had started before this measurement existed)")
         both = sorted({p for p, _ in tr['erm']} & {p for p, _ in tr['mfw']})
         if both:
-            z = both[-1]; ae, am = _at(tr['erm'], z), _at(tr['mfw'], z)
+            z = both[-1]; ae, am = at(tr['erm'], z), at(tr['mfw'], z)
             s += (f"; at epoch {z} the smallest class's is {pc(ae[-1])}% under ERM and {pc(am[-1])}% under MFW, the largest's "
                   f"{pc(ae[0])}% and {pc(am[0])}%.")
         else: s += '.'
         L.append(s)
     else:
         L.append("Middle: the two classes' training accuracy, measured with the deviation; no run has recorded it yet.")
-    if all(r['state'] == 'finished' for r in rs.values()):
+    if all_finished(rs):
         accs = {k: r['per_class_accuracy'] for k, r in rs.items()}
         L.append("Right: the test accuracy of each class after the last epoch, the largest class first"
-                 + ('' if len(ref['vocab']) <= 20 else ' (means over ten groups of classes by size)') + "; the smallest class: "
-                 + ', '.join(f"{pc(accs[k][-1])}% under {LABEL_[k]}" for k in METHODS) + '.')
+                 + ('' if len(class_groups(len(ref['vocab']))) == len(ref['vocab']) else ' (means over ten groups of classes by size)') + "; the smallest class: "
+                 + ', '.join(f"{pc(accs[k][-1])}% under {LABEL[k]}" for k in METHODS) + '.')
     else:
         L.append("Right: the accuracy on the whole test set every 10 epochs so far. It is a view of the training, not a result: "
                  "the result is the last epoch's, in the table above.")
     return ' '.join(L)
 
-LABEL_ = {'erm': 'ERM', 'mfw': 'MFW', 'mfw-drw': 'MFW + DRW'}
 
 BLOCKS = {'summary': readme_summary, 'quick': readme_quick, 'results': readme_results, 'notebooks': readme_notebooks, 'table': results_table, 'halves': results_halves,
           'protocol': results_protocol, 'paper': results_paper, 'alpha_check': results_alpha_check, 'rho10': results_rho10, 'drw': results_drw,
