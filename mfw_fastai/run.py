@@ -18,6 +18,7 @@ from .metrics import imbalance_metrics, per_class_report, summarize
 from .methods import methods, make_learner, drw_mfw_setting, drw_mfw_suffix
 import mfw_fastai.baselines # registers the baselines
 from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, checkpoint_meta, atomic_save
+from .callback.drw import DRW
 from .callback.precision import resolve_precision, cpu_info
 from .jobs import run_lock, lock_name
 from .learner import fit_warmup_cosine, fit_fine_tune_cosine
@@ -250,10 +251,10 @@ def train_run(
     items = run_items(cfg) # a bad data set: refused before anything is written
     if start_from is not None:
         if Path(start_from).resolve().parent == out.resolve(): raise ValueError(f"--start-from {start_from} is in this run's own folder {out}: start from another run's checkpoint")
-        check_start_from(cfg, start_from)
+        start_from = (start_from, check_start_from(cfg, start_from)) # the file, and its meta (read once)
     if main and not quiet and items is not None: print(describe_data(cfg, items))
     with (run_lock(out) if main else contextlib.nullcontext()): # one writer per run folder, taken before anything is written there (10a_jobs)
-        return _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, items, start_from, keep_checkpoints)
+        return _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, items, *(start_from or (None, None)), keep_checkpoints)
 
 _not_training = ('threads',) # settings that leave the arithmetic of a training as it is (threads: CPU reductions, as on a resume)
 
@@ -272,13 +273,13 @@ def check_start_from(cfg:dict, # The new run's settings, as `check_config` retur
     skip = {'method', 'drw_start', 'drw_mfw_alpha', *_not_training}
     diff = {k: (src.get(k, _defaults.get(k)), v) for k, v in cfg.items() if k not in skip and src.get(k, _defaults.get(k)) != v}
     if diff: raise ValueError(f"--start-from: {fname} was trained with other settings: {diff} (its run, this one)")
-    at = int(cfg['drw_start'] * cfg['epochs'])
+    at = DRW(start=cfg['drw_start']).switch_epoch(cfg['epochs']) # DRW's own rule for its first re-weighted epoch
     if meta['n_epoch'] != cfg['epochs']: raise ValueError(f"--start-from: {fname} is of a {meta['n_epoch']}-epoch schedule, this run has {cfg['epochs']}")
     if meta['epochs_done'] > at: raise ValueError(f"--start-from: {fname} is after epoch {meta['epochs_done']}, past the switch to re-weighting "
                                                   f"after epoch {at}: keep a checkpoint there (--keep-checkpoint {at})")
     return meta
 
-def _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, items=None, start_from=None, keep_checkpoints=()):
+def _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, items=None, start_from=None, src_meta=None, keep_checkpoints=()):
     "`train_run`'s work, in its locked run folder"
     main = rank == 0
     ck = out/'checkpoint.pth'
@@ -321,8 +322,8 @@ def _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, it
             'processes': world, 'backend': dist.get_backend() if world > 1 else None, 'bad_images': [list(map(str, b)) for b in getattr(dls, 'bad_images', [])],
             'tuned_from': None if tuned is None else {k: tuned.get(k) for k in ('folder', 'alpha', 'group', 'criterion', 'stability')},
             'started_from': None if start_from is None else {'checkpoint': str(Path(start_from).resolve()), 'epochs_done': start,
-                                                             **{k: v for k, v in checkpoint_meta(start_from).items() if k in ('code', 'mfw_fastai')},
-                                                             'method': checkpoint_meta(start_from)['settings']['method']}}
+                                                             **{k: v for k, v in src_meta.items() if k in ('code', 'mfw_fastai')},
+                                                             'method': src_meta['settings']['method']}}
     if main and not resume: _write_json(info, out/'config.json')
     last = dict(epochs_done=start, seconds=round(prior, 1)) if start else {} # progress, kept when interrupted or failed
     def status(state, **kw):
