@@ -37,14 +37,15 @@ def verdict(ok): return 'OK' if ok else 'DIFFERENT'
 
 
 def check_counts():
+    "Check the training and test counts of both data sets; returns (ok, {dataset: the DataLoaders built})"
     say('1. Data: class counts')
-    ok = True
+    ok, built = True, {}
     for ds, n_max, C, total in (('cifar10', 5000, 10, 12406), ('cifar100', 500, 100, 10847)):
         ref = [math.floor(n_max * 100 ** (-i / (C - 1))) for i in range(C)]
         try: path = cifar_path(ds)
         except Exception as e: say(f'   {ds}: not found here ({e}); skipped'); continue
         with contextlib.redirect_stdout(io.StringIO()):
-            dls = _dls(check_config(dict(dataset=ds, imbalance='exp', rho=100, bs=128)))
+            dls = built[ds] = _dls(check_config(dict(dataset=ds, imbalance='exp', rho=100, bs=128)))
         got = class_counts(dls)
         test = np.bincount([int(y) for _, y in dls.valid_ds], minlength=C) if ds == 'cifar10' else \
                np.bincount(dls.valid.ys.numpy() if getattr(dls.valid, 'ys', None) is not None else [int(y) for _, y in dls.valid_ds], minlength=C)
@@ -52,7 +53,7 @@ def check_counts():
         ok &= good
         say(f'   {ds} at {path}: training {sum(got):,} images (reference {total:,}), counts {"= the formula" if got == ref else got}; '
             f'test {test.sum():,} images, {sorted(set(test.tolist()))} per class: {verdict(good)}')
-    return ok
+    return ok, built
 
 
 def check_augmentation(dls, n=512):
@@ -188,11 +189,13 @@ def main(argv=None):
     say(f"recipe check, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {mi['cpu']}, "
         f"{a.threads} thread(s); torch {torch.__version__}")
     say()
-    oks = [check_counts()]
+    ok, built = check_counts()
+    oks = [ok]
     cfg = check_config(dict(dataset='cifar10', imbalance='exp', rho=100, method='erm', arch='resnet32', seed=0, bs=128))
     set_seed(0, reproducible=True)
     with contextlib.redirect_stdout(io.StringIO()):
-        dls = _dls(cfg); learn = _learner(cfg, dls, class_counts(dls))
+        dls = built.get('cifar10') or _dls(cfg) # the same data settings as the counts' (only the model's settings differ)
+        learn = _learner(cfg, dls, class_counts(dls))
     oks += [check_augmentation(dls), check_optimizer(learn), check_schedule(dls), check_loop()]
     say()
     say(f"{sum(oks)} of {len(oks)} parts as the recipe says; {time.perf_counter() - t0:.0f} s")

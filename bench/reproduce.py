@@ -72,6 +72,7 @@ from mfw_fastai.resume import restore_resume_point  # noqa: E402
 from mfw_fastai.methods import methods, drw_mfw_setting, drw_mfw_suffix  # noqa: E402
 import mfw_fastai.baselines  # noqa: E402,F401  (registers ldam-drw, remix-drw)
 from mfw_fastai.callback.checkpoint import kept_checkpoint  # noqa: E402
+from mfw_fastai.callback.drw import DRW  # noqa: E402
 from mfw_fastai.jobs import run_cmd, auto_jobs, pool_map, run_state, wait_unlocked, stopping, catch_stop_signals, Interrupted  # noqa: E402
 from mfw_fastai.tune import tune_mfw  # noqa: E402
 import inspect  # noqa: E402
@@ -207,8 +208,8 @@ def _status(d):
 STOPPED_RC = {130: signal.SIGINT, -signal.SIGINT: signal.SIGINT, 143: signal.SIGTERM, -signal.SIGTERM: signal.SIGTERM} # a child stopped by a signal
 
 def switch_epoch(s):
-    "The epoch after which a DRW setting re-weights (mfw-train's DRW: int(drw_start * epochs))"
-    return int(s.get('drw_start', 0.8) * s['epochs'])
+    "The epoch after which a DRW setting re-weights: DRW's own rule, for the setting's `drw_start` and `epochs`"
+    return DRW(start=s.get('drw_start', 0.8)).switch_epoch(s['epochs'])
 
 
 def drw_sources(runs):

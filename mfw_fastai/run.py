@@ -287,7 +287,7 @@ def _train_run(out, cfg, precision, tuned, force, resume, quiet, rank, world, it
         old = _legacy(json.loads((out/'config.json').read_text())['settings'])
         try: old = {**check_config(old), 'precision': old.get('precision')} # settings an older version did not record: their defaults, resolved
         except ValueError: pass
-        diff = {k: (old.get(k), v) for k, v in cfg.items() if k != 'threads' and old.get(k, _defaults.get(k)) != v}
+        diff = {k: (old.get(k), v) for k, v in cfg.items() if k not in _not_training and old.get(k, _defaults.get(k)) != v}
         if diff: raise ValueError(f"--resume with other settings than the run in {out}: {diff} (old, new)")
         if json.loads((out/'status.json').read_text()).get('state') == 'complete': raise ValueError(f"The run in {out} is already complete")
     elif main and any(p.name != lock_name for p in out.iterdir()) and not force:

@@ -102,6 +102,11 @@ def test_sigkill_resume_equals_uninterrupted_and_same_seed_is_identical(tmp_path
     cf = tmp_path/'c'/'config.json'; rec = json.loads(cf.read_text())
     for k in ('valid', 'valid_pct', 'size', 'pretrained', 'weights', 'module', 'freeze_epochs', 'strict'): del rec['settings'][k]
     cf.write_text(json.dumps(rec))
+    # --resume with a setting of the training changed is refused by name, and leaves the run as it was
+    other = [a if a != '3' else '4' for a in args]
+    r = run(*other, '--out', tmp_path/'c', '--resume', check=False)
+    assert r.returncode == 2 and "other settings than the run" in r.stderr and "'seed': (3, 4)" in r.stderr, r.stderr
+    assert torch.load(ck, weights_only=True)['epoch'] + 1 == start and json.loads((tmp_path/'c'/'status.json').read_text())['state'] == 'running'
     run(*args, '--out', tmp_path/'c', '--resume')
     assert _results(tmp_path/'c') == _results(tmp_path/'a')
     # the recorded time is the whole training's: the killed part (its seconds per finished epoch, times the checkpoint's epochs) and the resumed part
