@@ -3,7 +3,11 @@ along the epochs, from what the repository holds:
 
   finished runs   bench/results/runs/<name>/ (results.json, per_class.csv, history.csv, deviation.csv, config.json)
   stopped runs    bench/results/resume/<name>/ (the resume point: point.json, and the checkpoint's history and records)
-  live runs       --runs-dir (default ~/mfw-paper-runs/paper), if the checkpoint there is further along
+  live runs       --runs-dir (default ~/mfw-paper-runs: reproduce.py's, each suite's runs in a folder of its name), if the
+                  checkpoint there is further along
+
+The paper-weights suite's run (MFW at beta = 0.01, a diagnostic of a gap to the paper, never a row of the table) goes to
+the JSON's `diagnostics`.
 
     python bench/paper_recipe.py                 # writes bench/results/paper-recipe-cpu.json and .md
 
@@ -48,7 +52,7 @@ def _per_epoch(df, vocab, col):
 def run_row(s, seed, runs_dir):
     name = name_of(s, seed)
     row = dict(name=name, dataset=s['dataset'], method=s['method'], alpha=s['alpha'] if s['method'].startswith('mfw') else None,
-               seed=seed, n_epoch=s['epochs'], paper=paper_table1[s['dataset']][s['method']][f"exp{s['rho']:g}"])
+               seed=seed, n_epoch=s['epochs'], beta=s.get('beta'), paper=paper_table1[s['dataset']][s['method']][f"exp{s['rho']:g}"])
     fin = RECORD/name
     if not (fin/'results.json').exists() and (Path(runs_dir)/name/'results.json').exists(): fin = Path(runs_dir)/name # finished here, not yet recorded
     if (fin/'results.json').exists():
@@ -132,19 +136,21 @@ def markdown(rows):
     for r in rows:
         acc = f"{100*r['accuracy']:.1f}" if r['state'] == 'finished' else f"{r['epochs_done']} of {r['n_epoch']} epochs"
         alpha = '-' if r['alpha'] is None else f"{r['alpha']:g}"
-        lines.append(f"| {r['dataset']} | {r['method']} | {alpha} | {r['seed']} | {r['state']} | {acc} | {r['paper']:.1f} |")
+        m = r['method'] + (f" (beta {r['beta']:g}; a diagnostic)" if r.get('beta') is not None else '')
+        lines.append(f"| {r['dataset']} | {m} | {alpha} | {r['seed']} | {r['state']} | {acc} | {r['paper']:.1f} |")
     return '\n'.join(lines) + '\n'
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--runs-dir', default=str(Path.home()/'mfw-paper-runs'/'paper'), help="where live runs train (their folders)")
+    p.add_argument('--runs-dir', default=str(Path.home()/'mfw-paper-runs'), help="where live runs train: reproduce.py's --runs-dir (a folder per suite)")
     p.add_argument('--seeds', type=int, nargs='+', default=[0])
     p.add_argument('--out', default=str(OUT), help="output stem (.json and .md)")
     a = p.parse_args(argv)
-    rows = [run_row(s, seed, a.runs_dir) for s in suite('paper') for seed in a.seeds]
-    Path(a.out).with_suffix('.json').write_text(json.dumps({'runs': rows}, indent=1))
-    md = markdown(rows); Path(a.out).with_suffix('.md').write_text(md); print(md)
+    rows = [run_row(s, seed, Path(a.runs_dir)/'paper') for s in suite('paper') for seed in a.seeds]
+    diag = [run_row(s, 0, Path(a.runs_dir)/'paper-weights') for s in suite('paper-weights')]
+    Path(a.out).with_suffix('.json').write_text(json.dumps({'runs': rows, 'diagnostics': diag}, indent=1))
+    md = markdown(rows + diag); Path(a.out).with_suffix('.md').write_text(md); print(md)
 
 
 if __name__ == '__main__': main()

@@ -36,6 +36,11 @@ Suites (run on purpose, never in CI):
              reused from an earlier day, or past 240 without a copy) it trains whole. Its resume points travel
              with the repository (bench/results/resume/, `python bench/resume_points.py save`), so a fresh clone on
              another machine continues the same trainings with the same command.
+  paper-weights  why MFW may fall short of the paper at its recipe (a diagnostic, chosen after the paper suite's MFW
+             result; never a row of the table): CIFAR-10, MFW at alpha 1 with the class weights the paper's text describes
+             for this setting (s(N_1) ~ 0.5 for the largest class, s(N_10) ~ 0 for the smallest, §3.4), which its Eq. 12
+             gives at its step-setting beta = 0.01 (s from 0.5 to 0.0); at the paper's long-tailed beta = 2 the same Eq. 12
+             gives 0.41 to 0.23. Seed 0, the paper suite's recipe otherwise.
 
     python bench/reproduce.py tune --precision bf16 && python bench/reproduce.py table --precision bf16   # Table 1 at CPU scale
     python bench/reproduce.py cpu
@@ -45,6 +50,9 @@ Suites (run on purpose, never in CI):
     python bench/reproduce.py cpu --only exp --seeds 0 1 2   # the long-tailed pair over three seeds, with their mean
     python bench/reproduce.py cpu --only exp --epochs 60     # the long-tailed pair at twice the schedule
     python bench/reproduce.py cpu --only exp --alpha 5 --jobs 1 --seeds 0 1   # with the alpha cpu-alpha chose on the held-out split
+
+Several suites can run in one invocation (`reproduce.py paper paper-weights`): their trainings share the jobs, each in its
+own suite's folder, in the order given, except that seed 0 goes first and a data set's trainings go together.
 
 In every suite, a DRW training whose plain counterpart (mfw for mfw-drw, erm for drw, ldam for ldam-drw) is in the same
 run with the same seed and other settings starts that way; while the checkpoint it needs is not there yet, the next ready
@@ -69,7 +77,7 @@ sys.path.insert(0, str(here.parent))
 from mfw_fastai.cli import paper_table1  # noqa: E402
 from mfw_fastai.run import _legacy  # noqa: E402
 from mfw_fastai.resume import restore_resume_point  # noqa: E402
-from mfw_fastai.methods import methods, drw_mfw_setting, drw_mfw_suffix  # noqa: E402
+from mfw_fastai.methods import methods, drw_mfw_setting, drw_mfw_suffix, mfw_suffix  # noqa: E402
 import mfw_fastai.baselines  # noqa: E402,F401  (registers ldam-drw, remix-drw)
 from mfw_fastai.callback.checkpoint import kept_checkpoint  # noqa: E402
 from mfw_fastai.callback.drw import DRW  # noqa: E402
@@ -123,14 +131,19 @@ def suite(name):
         base = dict(arch='resnet32', epochs=300, imbalance='exp', rho=100, eval_every=10, deviation_every=5)
         return [dict(base, dataset=ds, method=m, alpha=a, **({'drw_mfw_alpha': 0} if m == 'mfw-drw' else {}))
                 for ds, a in (('cifar10', 1), ('cifar100', 0.2)) for m in ('erm', 'mfw', 'mfw-drw')]
+    if name == 'paper-weights':
+        return [dict(s, beta=0.01) for s in suite('paper') if s['dataset'] == 'cifar10' and s['method'] == 'mfw']
     if name == 'resume-demo':
         # one short training for bench/resume_demo.sh: stopped in one clone, carried by a commit, finished in another
         return [dict(arch='resnet20', epochs=8, imbalance='step', rho=10, n_max=400, method='mfw', alpha=5, eval_every=4, deviation_every=2)]
-    raise ValueError(f"Unknown suite {name!r}: cpu, cpu-alpha, gpu, table, tune, alpha-check, drw-study, paper or resume-demo")
+    raise ValueError(f"Unknown suite {name!r}: {', '.join(SUITES)}")
+
+
+SUITES = ('cpu', 'cpu-alpha', 'gpu', 'table', 'tune', 'alpha-check', 'drw-study', 'paper', 'paper-weights', 'resume-demo')
 
 
 def args_of(s, tiny, threads, seed):
-    s = dict(s, seed=seed); s.pop('seeds', None)
+    s = dict(s, seed=seed); s.pop('seeds', None); s.pop('suite', None)
     if tiny: s.update(epochs=1, n_max=40, n_valid=10, rho=10)
     a = ['--quiet', '--force']
     for k, v in s.items():
@@ -149,8 +162,9 @@ def name_of(s, seed):
     p = s.get('precision', 'fp32')
     drw = (f"-ds{s['drw_start']:g}" if s.get('drw_start', 0.8) != 0.8 else '') + drw_mfw_suffix(drw_mfw_of(s)) # as mfw-train names runs
     a = s['alpha'] if s['method'].startswith('mfw') else 1 # alpha is MFW's: every other method is named with 1, whatever the suite says
+    b = mfw_suffix(s.get('beta'), s.get('group', 2)) if s['method'].startswith('mfw') else '' # MFW's beta and group, if not the defaults
     ds = '' if s.get('dataset', 'cifar10') == 'cifar10' else f"{s['dataset']}-" # CIFAR-10's runs keep their names
-    return (f"{ds}{s['imbalance']}{s['rho']}-{s['method']}-a{a:g}{drw}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
+    return (f"{ds}{s['imbalance']}{s['rho']}-{s['method']}-a{a:g}{b}{drw}-{s['arch']}-e{s['epochs']}-s{seed}" + ('-heldout' if s.get('heldout') else '')
             + ('' if p == 'fp32' else f"-{p}"))
 
 
@@ -268,7 +282,7 @@ def one(s, out, tiny, threads, seed, deadline=None, n_valid=None, full_test=Fals
                 resumed_from_epoch=res.get('resumed_from_epoch'), # recorded (with the time before the stop) by mfw-train since it counts it
                 drw_start=s.get('drw_start', 0.8), drw_mfw_alpha=drw_mfw_of(s),
                 valid_loss=res['history'][-1]['valid_loss'] if res.get('history') else None,
-                n_valid=None if 'monitored_on' in res else sub, started_from=res.get('started_from'))
+                n_valid=None if 'monitored_on' in res else sub, started_from=res.get('started_from'), beta=s.get('beta'), group=s.get('group', 2))
 
 
 def label(r):
@@ -278,6 +292,8 @@ def label(r):
     a = _legacy(r).get('drw_mfw_alpha') # mfw-drw without it: a result file of the days when MFW kept on was the default
     if a == 'keep': m += ' (MFW kept on when re-weighting)'
     elif a is not None: m += ' (MFW off when re-weighting)' if a == 0 else f" (MFW alpha {a:g} when re-weighting)"
+    if m.startswith('mfw') and (r.get('beta') is not None or r.get('group', 2) != 2): # MFW's own settings, where not the defaults
+        m += ' (' + ', '.join(([f"beta {r['beta']:g}"] if r.get('beta') is not None else []) + ([f"after group {r['group']}"] if r.get('group', 2) != 2 else [])) + ')'
     return m
 
 
@@ -358,7 +374,7 @@ def main():
 
 def run_suite():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('suite', choices=['cpu', 'cpu-alpha', 'gpu', 'table', 'tune', 'alpha-check', 'drw-study', 'paper', 'resume-demo'])
+    p.add_argument('suite', nargs='+', choices=SUITES, help="a suite, or several whose trainings share the jobs (each in its own folder)")
     p.add_argument('--alphas', type=float, nargs='+', default=[0.5, 1., 2., 5.], help="tune suite: candidate alphas")
     p.add_argument('--draws', type=int, default=1, help="tune suite: held-out draws (seeds 0, 1, ...)")
     p.add_argument('--tiny', action='store_true', help="dry run: 1 epoch, 40 images in the largest class, rho 10")
@@ -381,12 +397,16 @@ def run_suite():
     p.add_argument('--methods', nargs='+', default=None, help="only these methods (e.g. erm: the runs that need no tuned alpha)")
     p.add_argument('--runs-dir', default=None, help="where the run folders go (default bench/runs/<suite>); e.g. a folder outside the work tree")
     args = p.parse_args()
-    if args.suite == 'tune': return tune_suite(args)
-    settings = suite(args.suite)
+    if 'tune' in args.suite:
+        if len(args.suite) > 1: p.error("tune runs alone")
+        return tune_suite(args)
+    if len(set(args.suite)) < len(args.suite): p.error(f"a suite named twice: {' '.join(args.suite)}")
+    suite_name = '+'.join(args.suite)
+    settings = [dict(s, suite=n) for n in args.suite for s in suite(n)]
     names = lambda s: (s['imbalance'], f"{s['imbalance']}{s['rho']:g}", s.get('dataset', 'cifar10')) # what --only can name
     sel = lambda s: (args.only is None or args.only in names(s)) and (args.methods is None or s['method'] in args.methods)
     if not any(map(sel, settings)):
-        p.error(f"--only {args.only} selects nothing in suite {args.suite}: use " + ', '.join(sorted({n for s in settings for n in names(s)})))
+        p.error(f"--only {args.only} selects nothing in suite {suite_name}: use " + ', '.join(sorted({n for s in settings for n in names(s)})))
     deadline = time.time() + 60*args.minutes if args.minutes else None
     seeds_given = args.seeds is not None
     runs_all = [(dict(s, epochs=args.epochs or s['epochs'], alpha=args.alpha if args.alpha is not None and s['method'].startswith('mfw') else s['alpha'],
@@ -394,13 +414,17 @@ def run_suite():
                 for s in settings if sel(s) for seed in (args.seeds if seeds_given else s.get('seeds', [0]))]
     try: runs_all = with_tuned_alphas(runs_all, args.criterion)
     except ValueError as e: p.error(str(e))
-    runs_all.sort(key=lambda x: x[1]) # seed 0 of every setting first: a stopped suite has the most settings covered
+    order = list(dict.fromkeys(s.get('dataset', 'cifar10') for s, _ in runs_all))
+    # seed 0 of every setting first (a stopped suite has the most settings covered), a data set's trainings together
+    runs_all.sort(key=lambda x: (x[1], order.index(x[0].get('dataset', 'cifar10'))))
     if args.part:
         i, n = map(int, args.part.split('/')); runs_all = runs_all[i-1::n]
-    jobs = auto_jobs(args.device) if args.jobs == 'auto' else args.jobs or (1 if args.suite == 'gpu' else 2)
+    jobs = auto_jobs(args.device) if args.jobs == 'auto' else args.jobs or (1 if args.suite == ['gpu'] else 2)
     threads = 1 if jobs > 1 else None
-    tag = f"{args.suite}{'-tiny' if args.tiny else ''}{'-part' + args.part.replace('/', 'of') if args.part else ''}"
-    out = Path(args.runs_dir)/tag if args.runs_dir else here/'runs'/tag  # keyed by setting and seed: other selections of the same suite reuse these folders
+    folder = lambda n: f"{n}{'-tiny' if args.tiny else ''}{'-part' + args.part.replace('/', 'of') if args.part else ''}"
+    tag = folder(suite_name)
+    base = Path(args.runs_dir) if args.runs_dir else here/'runs'
+    out_of = lambda s: base/folder(s['suite'])  # keyed by setting and seed: other selections of the same suite reuse these folders
     if args.only: tag += f"-{args.only}"
     if seeds_given and args.seeds != [0]: tag += '-seeds' + '-'.join(map(str, args.seeds))
     if seeds_given and args.seeds == [0] and any('seeds' in s for s in settings): tag += '-seed0'
@@ -410,7 +434,7 @@ def run_suite():
     if args.criterion != [CRITERION]: tag += '-by-' + '-'.join(args.criterion)
     if args.precision and args.precision != 'fp32': tag += f"-{args.precision}"
     command = 'python bench/reproduce.py ' + ' '.join(sys.argv[1:])
-    print(f"{len(runs_all)} trainings, {jobs} at a time -> {out}", flush=True)
+    print(f"{len(runs_all)} trainings, {jobs} at a time -> {', '.join(str(base/folder(n)) for n in args.suite)}", flush=True)
     t = time.time()
     date = time.strftime('%Y-%m-%d')
     import platform, threading, torch
@@ -423,10 +447,10 @@ def run_suite():
     def save():
         "Write the JSON and the table with the trainings finished so far (`complete` tells whether all are)"
         done = [r for r in runs if r is not None]
-        res = {'suite': args.suite, 'tiny': args.tiny, 'command': command, 'date': date, 'device': args.device, 'device_name': dev, **cpu,
+        res = {'suite': suite_name, 'tiny': args.tiny, 'command': command, 'date': date, 'device': args.device, 'device_name': dev, **cpu,
                'cpus': os.cpu_count(), 'jobs': jobs, 'wall_seconds': time.time() - t, 'complete': len(done) == len(runs), 'runs': done,
                'means': mean_runs(done)}
-        if args.suite == 'cpu-alpha' and res['complete']:
+        if args.suite == ['cpu-alpha'] and res['complete']:
             res['chosen_alpha'] = {}
             for k, want in (('step', 5), ('exp', 1)):
                 rs = [r for r in done if r['kind'] == k]
@@ -438,7 +462,7 @@ def run_suite():
         stem.with_suffix('.json').write_text(json.dumps(res, indent=1))
         n_res, n_reused = sum(r['how'] == 'resumed' for r in done), sum(r['how'] == 'reused' for r in done)
         n_part = sum(r['how'] == 'resumed' and not r.get('resumed_from_epoch') for r in done) # resumed by an mfw-train that timed only the part after the stop
-        md = table(done, args.suite, command) + (f"\n\nMachine: {dev} ({os.cpu_count()} CPUs), {date}; wall time of this invocation "
+        md = table(done, suite_name, command) + (f"\n\nMachine: {dev} ({os.cpu_count()} CPUs), {date}; wall time of this invocation "
               f"{res['wall_seconds']/60:.0f} min; training time of its runs as recorded {sum(r['seconds'] for r in done)/3600:.1f} h, one process each"
               + (f" ({n_reused} reused from earlier invocations)" if n_reused else '') + (f"; {n_res} training(s) resumed after a stop" + (f" ({n_part} of them timed only after it)" if n_part else '') if n_res else '')
               + ('' if res['complete'] else f"; PARTIAL: {len(done)} of {len(runs)} trainings") + '.\n')
@@ -462,14 +486,14 @@ def run_suite():
     def kept(i):
         "The checkpoint training i can start from: its counterpart's, kept at the switch; None if there is none (yet)"
         if i not in src: return None
-        f = kept_checkpoint(out/name_of(*runs_all[src[i]])/'checkpoint.pth', switch_epoch(runs_all[i][0]))
+        f = kept_checkpoint(out_of(runs_all[src[i]][0])/name_of(*runs_all[src[i]])/'checkpoint.pth', switch_epoch(runs_all[i][0]))
         return f if f.exists() else None
 
     def ready(i):
         j = src.get(i)
         if j is None or state[j] == 'done' or kept(i) is not None: return True
         if state[j] == 'pending': return False
-        d, dj = out/name_of(*runs_all[i]), out/name_of(*runs_all[j])
+        d, dj = (out_of(runs_all[k][0])/name_of(*runs_all[k]) for k in (i, j))
         if (d/'checkpoint.pth').exists() or (d/'results.json').exists() or (RECORD/d.name/'results.json').exists() or (POINTS/d.name).exists():
             return True # begun (or finished) already: it goes on as it is
         return (_status(dj).get('epochs_done') or 0) > switch_epoch(runs_all[i][0]) # past the switch without a copy: nothing to wait for
@@ -482,7 +506,7 @@ def run_suite():
                 if i is not None: state[i] = 'running'; break
             if stopping() or (deadline is not None and time.time() >= deadline): return
             time.sleep(5)
-        try: r = one(runs_all[i][0], out, args.tiny, threads, runs_all[i][1], deadline, args.n_valid, args.full_test, keep.get(i), kept(i))
+        try: r = one(runs_all[i][0], out_of(runs_all[i][0]), args.tiny, threads, runs_all[i][1], deadline, args.n_valid, args.full_test, keep.get(i), kept(i))
         finally:
             with lock: state[i] = 'done'
         if r is None: return

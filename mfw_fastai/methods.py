@@ -11,7 +11,7 @@ from .callback.drw import DRW
 from .learner import mfw_learner
 
 # %% auto #0
-__all__ = ['methods', 'register_method', 'drw_mfw_setting', 'drw_mfw_suffix', 'make_learner']
+__all__ = ['methods', 'register_method', 'drw_mfw_setting', 'drw_mfw_suffix', 'mfw_suffix', 'make_learner']
 
 # %% ../nbs/08_methods.ipynb #74e4ce25
 methods = {}
@@ -45,6 +45,12 @@ def drw_mfw_suffix(v:float|str|None, # A recorded `drw_mfw_setting`
                   )->str:
     "The part of a run's name that says MFW's α when re-weighting: '-dm0' for MFW off, none for 'keep' (the name kept-on runs were recorded under)"
     return '' if v in (None, 'keep') else f"-dm{v:g}"
+
+def mfw_suffix(beta:float=None, # MFW's β, None for the default (2.0 long-tailed, 0.01 step)
+               group:int=2, # The group MFW mixes after (2, the paper's default)
+              )->str:
+    "The part of an MFW run's name that says a β or group other than the defaults: '-b0.01', '-g3'; none for the defaults"
+    return (f"-b{beta:g}" if beta is not None else '') + (f"-g{group}" if group not in (None, 2) else '')
 
 def _drw_mfw(v): return None if v == 'keep' else drw_mfw_setting('mfw-drw', v) # `DRW`'s mfw_alpha: None keeps MFW on
 

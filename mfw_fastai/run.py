@@ -15,7 +15,7 @@ import mfw_fastai
 from .data import cifar_imbalanced_dls, imbalanced_dls, dataset_items, select_items, heldout_skipped, class_counts, _is_whole
 from .models import resolve_arch, check_arch
 from .metrics import imbalance_metrics, per_class_report, summarize
-from .methods import methods, make_learner, drw_mfw_setting, drw_mfw_suffix
+from .methods import methods, make_learner, drw_mfw_setting, drw_mfw_suffix, mfw_suffix
 import mfw_fastai.baselines # registers the baselines
 from .callback.checkpoint import Checkpoint, RestoreHistory, StopOnNonFinite, load_checkpoint, checkpoint_meta, atomic_save
 from .callback.drw import DRW
@@ -59,7 +59,7 @@ def run_name(cfg:dict, # A run's settings, as `check_config` returns them
             )->str:
     "A folder name that says what the run is"
     ds = cfg['dataset'] if cfg['dataset'] in _cifar else Path(cfg['dataset']).stem if Path(cfg['dataset']).is_file() else Path(cfg['dataset']).name
-    a = f"-a{cfg['alpha']:g}" if cfg['method'].startswith('mfw') else ''
+    a = f"-a{cfg['alpha']:g}{mfw_suffix(cfg.get('beta'), cfg.get('group', 2))}" if cfg['method'].startswith('mfw') else '' # MFW's α, and β, group if not the defaults
     if cfg['method'].endswith('drw') and cfg.get('drw_start', 0.8) != 0.8: a += f"-ds{cfg['drw_start']:g}"
     a += drw_mfw_suffix(cfg.get('drw_mfw_alpha'))
     arch = cfg['arch'].replace(':', '-') + ('-pre' if cfg.get('pretrained') or cfg.get('weights') else '') # timm:x -> timm-x

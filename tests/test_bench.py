@@ -129,6 +129,9 @@ def test_run_names():
     # MFW kept on: no suffix, the name such runs were recorded under when that was the default
     assert R.name_of(dict(s, method='mfw-drw', alpha=5, drw_mfw_alpha='keep', drw_start=0.6), 0) == 'step100-mfw-drw-a5-ds0.6-resnet20-e30-s0'
     assert R.name_of(dict(s, method='mfw', alpha=1, heldout=True, precision='bf16'), 2) == 'step100-mfw-a1-resnet20-e30-s2-heldout-bf16'
+    # MFW's beta and group when not the defaults, as mfw-train names the run
+    assert R.name_of(dict(s, method='mfw-drw', alpha=1, beta=0.01, group=3), 0) == 'step100-mfw-drw-a1-b0.01-g3-dm0-resnet20-e30-s0'
+    assert R.name_of(dict(s, method='erm', alpha=1, beta=0.01), 0) == 'step100-erm-a1-resnet20-e30-s0'
 
 
 def test_tuner_check_per_setting(store):
@@ -221,3 +224,25 @@ def test_suite_waits_for_the_switch_checkpoint_and_starts_the_drw_training_there
     res = json.loads(next((tmp_path/'results').glob('reproduce-paper-*.json')).read_text())
     assert [r['method'] for r in res['runs']] == ['mfw', 'mfw-drw'] and res['runs'][1]['started_from'] == st
     assert (tmp_path/'runs'/drw.name/'results.json').exists() # recorded as any finished training
+
+
+def test_several_suites_share_the_jobs_each_in_its_own_folder(tmp_path, monkeypatch):
+    "reproduce.py paper paper-weights: one queue, seed 0 first and a data set's trainings together, each suite's runs in its folder"
+    calls = []
+    def fake_one(s, out, tiny, threads, seed, *a):
+        calls.append((R.name_of(s, seed), out.name))
+        return dict(dataset=s.get('dataset', 'cifar10'), method=s['method'], kind=s['imbalance'], rho=s['rho'], arch=s['arch'], epochs=s['epochs'],
+                    seed=seed, alpha=s['alpha'], heldout=False, accuracy=0.5, per_class_accuracy=[0.5, 0.5], how='trained', seconds=1.,
+                    precision='fp32', n_valid=None, beta=s.get('beta'), group=s.get('group', 2))
+    monkeypatch.setattr(R, 'one', fake_one)
+    monkeypatch.setattr(R, 'here', tmp_path); (tmp_path/'results').mkdir()
+    monkeypatch.setattr(sys, 'argv', ['reproduce.py', 'paper', 'paper-weights', '--seeds', '0', '1', '--jobs', '1', '--runs-dir', str(tmp_path/'w')])
+    R.run_suite()
+    c10 = ['exp100-erm-a1-resnet32-e300-s{}', 'exp100-mfw-a1-resnet32-e300-s{}', 'exp100-mfw-drw-a1-dm0-resnet32-e300-s{}']
+    c100 = ['cifar100-exp100-erm-a1-resnet32-e300-s{}', 'cifar100-exp100-mfw-a0.2-resnet32-e300-s{}', 'cifar100-exp100-mfw-drw-a0.2-dm0-resnet32-e300-s{}']
+    want = [(n, 'paper') for n in c10] + [('exp100-mfw-a1-b0.01-resnet32-e300-s{}', 'paper-weights')] + [(n, 'paper') for n in c100]
+    assert calls == [(n.format(seed), f) for seed in (0, 1) for n, f in want]
+    md = next((tmp_path/'results').glob('reproduce-paper+paper-weights-seeds0-1-cpu-*.md')).read_text()
+    assert md.startswith('Suite `paper+paper-weights`') and '| mfw (beta 0.01) | exp | 100 |' in md
+    with pytest.raises(SystemExit): # the same suite twice, or tune with another, is refused
+        monkeypatch.setattr(sys, 'argv', ['reproduce.py', 'paper', 'paper']); R.run_suite()
