@@ -8,7 +8,8 @@ README.md, which is index's Markdown); the results page (`nbs/results.ipynb`) sh
     python tools/run_nb.py nbs/results.ipynb && nbdev-clean      # the results page's text and figure
 
 Sources: table1-cpu.json (bench/table1.py), tune/<setting>-e30/tuned.json (mfw-tune), fit-gap-cpu.json
-(bench/fit_gap.py), drw-study-cpu.md (bench/drw_study.py) and quick-cpu-2026-11-27.txt (`python -m mfw_fastai --quick`).
+(bench/fit_gap.py), drw-study-cpu.md (bench/drw_study.py), quick-cpu-2026-11-27.txt (`python -m mfw_fastai --quick`),
+paper-recipe-cpu.json (bench/paper_recipe.py) and the latest recipe-check-cpu-<date>.txt (bench/recipe_check.py).
 """
 import json, re, statistics, sys
 from pathlib import Path
@@ -30,7 +31,8 @@ def load(path=RESULTS):
             'fit_gap': json.loads((p/'fit-gap-cpu.json').read_text()),
             'drw_md': (p/'drw-study-cpu.md').read_text().strip(), 'drw': md_table((p/'drw-study-cpu.md').read_text()),
             'quick': (p/'quick-cpu-2026-11-27.txt').read_text(),
-            'paper': json.loads((p/'paper-recipe-cpu.json').read_text())}
+            'paper': json.loads((p/'paper-recipe-cpu.json').read_text()),
+            'recipe_check': {f.name: f.read_text() for f in sorted(p.glob('recipe-check-cpu-*.txt'))[-1:]}}
 
 def md_table(text):
     "{first column: [numbers of the other columns]} of a Markdown table"
@@ -229,6 +231,42 @@ def results_paper(R):
                       f"paper's own numbers, ERM is {sgn(gap['erm'])}, MFW {sgn(gap['mfw'])} and MFW + DRW {sgn(gap['mfw-drw'])} points.")
     return '\n'.join(L)
 
+QUEUED_AT = 250 # the MFW run's epochs when the paper-weights diagnostic was queued (its test accuracy seen up to there)
+
+def results_paper_gap(R):
+    "Where the paper-recipe runs may part from the paper's numbers: what was checked, what the paper leaves open, the diagnostic"
+    from mfw_fastai.callback.mfw import mfw_weights # the library's own s(N_c): the quantity in question
+    rs = {r['method']: r for r in R['paper']['runs'] if r['dataset'] == 'cifar10' and r['seed'] == 0}
+    m = rs['mfw']
+    L = ["**Where our numbers may part from the paper's.**"]
+    for f, text in R['recipe_check'].items():
+        k, of = map(int, re.search(r'(\d+) of (\d+) parts as the recipe says', text).groups())
+        L.append(f"The recipe: {n(k)} of its {n(of)} parts checked as the paper states them (`bench/recipe_check.py`, "
+                 f"`bench/results/{f}`: class counts, augmentation, weight decay, schedule, and the loop against plain PyTorch).")
+    if m.get('class_counts'):
+        s2, s01 = (mfw_weights(m['class_counts'], beta=b).tolist() for b in (2., 0.01))
+        L.append(f"MFW's class weights, which the paper states two ways: its Eq. 12 at β = 2, its value for long-tailed data and ours, gives "
+                 f"this setting's classes s from {s2[0]:.2f} (the largest) to {s2[-1]:.2f} (the smallest), while its §3.4 says s(N₁) ≈ 0.5 and "
+                 f"s(N₁₀) ≈ 0 for the same setting; the same equation gives {s01[0]:.2f} to {s01[-1]:.2f} at β = 0.01, its value for step data.")
+    for d in R['paper'].get('diagnostics', []):
+        seen = [a for e, a in m.get('test_acc', []) if e <= QUEUED_AT]
+        t = (f"A diagnostic training, MFW at β = {d['beta']:g} with everything else the same (`python bench/reproduce.py paper-weights`), "
+             f"was queued when MFW at β = 2 had trained {QUEUED_AT} epochs" + (f", its test accuracy at every evaluation so far at most "
+             f"{pc(max(seen))}% against the paper's final {m['paper']:.1f}%" if seen else '') + ": chosen after seeing test results, it "
+             "is a diagnostic, not MFW's number, and never a row of the table. ")
+        if d['state'] == 'finished':
+            t += f"It finished at {pc(d['accuracy'])}%" + (f" (MFW at β = 2: {pc(m['accuracy'])}%)." if m['state'] == 'finished' else '.')
+        else: t += f"It has trained {d['epochs_done']} of its {d['n_epoch']} epochs." if d['epochs_done'] else "It has not started yet."
+        L.append(t)
+    fin = [r for r in rs.values() if r['state'] == 'finished' and r.get('test_acc')]
+    if fin:
+        best = {LABEL[r['method']]: max((a, -e) for e, a in r['test_acc']) for r in fin}
+        L.append("How the paper reports: LDAM-DRW's training script, which the paper says it adapted, evaluates the test set after every "
+                 "epoch and logs the best accuracy so far; the paper does not say whether its tables give that or the last epoch's. Ours "
+                 "are the last epoch's; the best of our evaluations every 10 epochs is "
+                 + ', '.join(f"{pc(a)}% for {k} (epoch {-e})" for k, (a, e) in best.items()) + '.')
+    return ' '.join(L)
+
 def results_paper_fig(R, ds):
     "What the figure of data set `ds`'s paper-recipe runs shows (bench/paper_recipe.py's `figure`), from the same records"
     rs = {r['method']: r for r in R['paper']['runs'] if r['dataset'] == ds and r['seed'] == 0}
@@ -277,7 +315,7 @@ def results_paper_fig(R, ds):
 
 BLOCKS = {'summary': readme_summary, 'quick': readme_quick, 'results': readme_results, 'notebooks': readme_notebooks, 'table': results_table, 'halves': results_halves,
           'protocol': results_protocol, 'paper': results_paper, 'alpha_check': results_alpha_check, 'rho10': results_rho10, 'drw': results_drw,
-          'paper_fig_cifar10': lambda R: results_paper_fig(R, 'cifar10'), 'paper_fig_cifar100': lambda R: results_paper_fig(R, 'cifar100')}
+          'paper_gap': results_paper_gap, 'paper_fig_cifar10': lambda R: results_paper_fig(R, 'cifar10'), 'paper_fig_cifar100': lambda R: results_paper_fig(R, 'cifar100')}
 
 def md(name, path=RESULTS):
     "The Markdown of block `name`, from the results saved under `path`"

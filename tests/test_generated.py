@@ -30,7 +30,7 @@ def test_results_page_numbers_are_generated():
     nb = json.loads(NB.read_text())
     calls = [m[1] for c in nb['cells'] if c['cell_type'] == 'code' for m in _re_call.finditer(''.join(c['source']))]
     saved = page_blocks(nb)
-    assert set(calls) == set(saved) == {'table', 'halves', 'protocol', 'alpha_check', 'rho10', 'drw', 'paper', 'paper_fig_cifar10', 'paper_fig_cifar100'}, (calls, list(saved))
+    assert set(calls) == set(saved) == {'table', 'halves', 'protocol', 'alpha_check', 'rho10', 'drw', 'paper', 'paper_fig_cifar10', 'paper_fig_cifar100', 'paper_gap'}, (calls, list(saved))
     unfilled = {k: re.findall(r'\{[^}]*\}', v) for k, v in saved.items() if re.search(r'\{[^}]*\}', v)}
     assert not unfilled, f"placeholders left in the text (a string without its f prefix?): {unfilled}"
     stale = [k for k, v in saved.items() if v != render.md(k)]

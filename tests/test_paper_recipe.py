@@ -118,3 +118,26 @@ def test_table_caption_names_a_run_started_from_anothers_checkpoint():
     t = render.results_paper({'paper': {'runs': runs}})
     assert "CIFAR-10's MFW + DRW run started from the MFW run's checkpoint after epoch 240" in t
     assert "its first 240 epochs were not trained twice" in t and "CIFAR-100's" not in t
+
+
+def test_gap_paragraph_from_the_records():
+    "The paragraph on where the runs may part from the paper: the check's count, Eq. 12's weights by hand, the diagnostic, the best evaluations"
+    C = 10
+    ta = lambda peak_at, peak: [[e, .60 if e != peak_at else peak] for e in range(10, 301, 10)]
+    erm = _run('cifar10', 'erm', 'finished', pca=[.5] * C, acc=.71, test_acc=ta(200, .72))
+    mfw = _run('cifar10', 'mfw', 'finished', pca=[.5] * C, acc=.73, test_acc=ta(260, .76)) # its best after epoch 250: not "seen"
+    mfw['test_acc'][5][1] = .65 # epoch 60: the best seen by epoch 250
+    drw = _run('cifar10', 'mfw-drw', 'stopped', done=250)
+    diag = dict(_run('cifar10', 'mfw', 'stopped', done=120), beta=0.01)
+    R = {'paper': {'runs': [erm, mfw, drw], 'diagnostics': [diag]},
+         'recipe_check': {'recipe-check-cpu-X.txt': 'lines\n4 of 5 parts as the recipe says; 9 s\n'}}
+    t = render.results_paper_gap(R)
+    assert 'four of its five parts' in t and '`bench/results/recipe-check-cpu-X.txt`' in t
+    # Eq. 12 by hand for the counts 5000 ... 50: mu the geometric mean, gamma the population std
+    c = np.array(mfw['class_counts'], float); mu, g = np.exp(np.log(c).mean()), c.std()
+    s = lambda b: 0.5 / (1 + np.exp(-(c - mu) / (b * g)))
+    assert f"s from {s(2)[0]:.2f} (the largest) to {s(2)[-1]:.2f} (the smallest)" in t and f"gives {s(.01)[0]:.2f} to {s(.01)[-1]:.2f} at β = 0.01" in t
+    assert 'at most 65.0% against the paper' in t and 'It has trained 120 of its 300 epochs.' in t
+    assert 'is 72.0% for ERM (epoch 200), 76.0% for MFW (epoch 260).' in t
+    diag.update(state='finished', accuracy=.755)
+    assert 'It finished at 75.5% (MFW at β = 2: 73.0%).' in render.results_paper_gap(R)
