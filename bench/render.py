@@ -220,7 +220,7 @@ def results_paper(R):
           + ((f"{n(len(done)).capitalize()} of the {n(len(runs))} trainings {'has' if len(done) == 1 else 'have'} finished; " if done else
               f"None of the {n(len(runs))} trainings has finished yet; ") if len(done) < len(runs) else f"All {n(len(runs))} trainings have finished. ")
           + ("a cell with epochs gives how far its training had got when this page was made: the rest continues from the resume "
-             "point in `bench/results/resume/` with `bash bench/paper_queue.sh` (the whole queue: seed 0 of both rows, then seeds 1 and 2 of CIFAR-10), on any machine."
+             "point in `bench/results/resume/` with `bash bench/paper_queue.sh` (the whole queue: seed 0 of both rows with the diagnostic below between them, then seeds 1 and 2 of CIFAR-10), on any machine."
              if len(done) < len(runs) else "")]
     for ds, name in DATASETS.items():
         e, m, d = (by[(ds, k)] for k in METHODS)
