@@ -121,7 +121,10 @@ def figure(runs, dataset):
         axs[2].set_title(f'{NAME[dataset]}: test accuracy per class, last epoch', fontsize=10)
     else:
         for m in LABEL:
-            if rs.get(m, {}).get('test_acc'): axs[2].plot(*zip(*[(e, 100 * a) for e, a in rs[m]['test_acc']]), marker='o', ms=3, lw=1.2, label=LABEL[m])
+            r = rs.get(m, {})
+            start = (r.get('started_from') or {}).get('epochs_done', 0) # a run started from another's checkpoint: its epochs before are the other's
+            pts = [(e, 100 * a) for e, a in r.get('test_acc') or [] if e >= start]
+            if pts: axs[2].plot(*zip(*pts), marker='o', ms=3, lw=1.2, label=LABEL[m] + (f' (from epoch {start})' if start else ''))
         axs[2].set_xlabel('epoch'); axs[2].set_xlim(0, ref['n_epoch']); axs[2].set_ylabel('test accuracy %')
         axs[2].set_title(f'{NAME[dataset]}: test accuracy every 10 epochs so far', fontsize=10)
     if axs[2].lines: axs[2].legend(fontsize=8)

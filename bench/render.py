@@ -308,8 +308,10 @@ def results_paper_fig(R, ds):
                  + ('' if len(class_groups(len(ref['vocab']))) == len(ref['vocab']) else ' (means over ten groups of classes by size)') + "; the smallest class: "
                  + ', '.join(f"{pc(accs[k][-1])}% under {LABEL[k]}" for k in METHODS) + '.')
     else:
-        L.append("Right: the accuracy on the whole test set every 10 epochs so far. It is a view of the training, not a result: "
-                 "the result is the last epoch's, in the table above.")
+        L.append("Right: the accuracy on the whole test set every 10 epochs so far"
+                 + ''.join(f"; {LABEL[k]}'s line begins at epoch {r['started_from']['epochs_done']}, where it started from the "
+                           f"{LABEL[r['started_from']['method']]} run's checkpoint (its epochs before are that run's)" for k, r in rs.items() if r.get('started_from'))
+                 + ". It is a view of the training, not a result: the result is the last epoch's, in the table above.")
     return ' '.join(L)
 
 

@@ -141,3 +141,17 @@ def test_gap_paragraph_from_the_records():
     assert 'is 72.0% for ERM (epoch 200), 76.0% for MFW (epoch 260).' in t
     diag.update(state='finished', accuracy=.755)
     assert 'It finished at 75.5% (MFW at β = 2: 73.0%).' in render.results_paper_gap(R)
+
+
+def test_a_run_started_from_another_is_plotted_from_its_start():
+    "MFW + DRW started from MFW's epoch-240 checkpoint carries MFW's history before it: its test-accuracy line starts at 240"
+    ta = [[e, .6] for e in range(10, 261, 10)]
+    erm = _run('cifar10', 'erm', 'stopped', done=250, test_acc=ta[:25])
+    mfw = _run('cifar10', 'mfw', 'finished', pca=[.5] * 10, acc=.7, test_acc=[[e, .6] for e in range(10, 301, 10)])
+    drw = dict(_run('cifar10', 'mfw-drw', 'stopped', done=260, test_acc=ta), started_from={'epochs_done': 240, 'method': 'mfw'})
+    runs = [erm, mfw, drw]
+    a2 = paper_recipe.figure(runs, 'cifar10').axes[2]
+    lines = {l.get_label(): list(l.get_xdata()) for l in a2.lines}
+    assert lines['MFW + DRW (from epoch 240)'] == [240, 250, 260] and lines['MFW'][0] == 10 and lines['ERM'][-1] == 250
+    t = render.results_paper_fig({'paper': {'runs': runs}}, 'cifar10')
+    assert "MFW + DRW's line begins at epoch 240, where it started from the MFW run's checkpoint" in t
