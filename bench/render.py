@@ -248,8 +248,8 @@ def results_paper_gap(R):
         L.append(f"MFW's class weights, which the paper states two ways: its Eq. 12 at β = 2, its value for long-tailed data and ours, gives "
                  f"this setting's classes s from {s2[0]:.2f} (the largest) to {s2[-1]:.2f} (the smallest), while its §3.4 says s(N₁) ≈ 0.5 and "
                  f"s(N₁₀) ≈ 0 for the same setting; the same equation gives {s01[0]:.2f} to {s01[-1]:.2f} at β = 0.01, its value for step data.")
+    seen = [a for e, a in m.get('test_acc', []) if e <= QUEUED_AT] # MFW's test accuracy as it stood when the diagnostic was queued
     for d in R['paper'].get('diagnostics', []):
-        seen = [a for e, a in m.get('test_acc', []) if e <= QUEUED_AT]
         t = (f"A diagnostic training, MFW at β = {d['beta']:g} with everything else the same (`python bench/reproduce.py paper-weights`), "
              f"was queued when MFW at β = 2 had trained {QUEUED_AT} epochs" + (f", its test accuracy at every evaluation so far at most "
              f"{pc(max(seen))}% against the paper's final {m['paper']:.1f}%" if seen else '') + ": chosen after seeing test results, it "
