@@ -97,7 +97,7 @@ class MFW(Callback):
         "Change α, also in the middle of a fit (DRW can set another α for its re-weighted phase)"
         if not isinstance(alpha, (int, float, np.number)) or isinstance(alpha, bool) or not np.isfinite(alpha) or alpha <= 0:
             raise ValueError(f"alpha must be a finite number > 0, got {alpha!r}")
-        self.alpha = alpha
+        object.__setattr__(self, 'alpha', alpha) # not Callback.__setattr__: mfw_learner's Learner has an `alpha` of its own, and fastai would warn that this shadows it
         if getattr(self, 'dist', None) is not None:
             a = torch.tensor(float(alpha), device=self.dist.concentration1.device); self.dist = Beta(a, a)
 
