@@ -32,7 +32,7 @@ def load(path=RESULTS):
             'drw_md': (p/'drw-study-cpu.md').read_text().strip(), 'drw': md_table((p/'drw-study-cpu.md').read_text()),
             'quick': (p/'quick-cpu-2026-11-27.txt').read_text(),
             'paper': json.loads((p/'paper-recipe-cpu.json').read_text()),
-            'recipe_check': {f.name: f.read_text() for f in sorted(p.glob('recipe-check-cpu-*.txt'))[-1:]}}
+            'recipe_check': next(((f.name, f.read_text()) for f in sorted(p.glob('recipe-check-cpu-*.txt'))[::-1]), None)} # the latest: (name, text)
 
 def md_table(text):
     "{first column: [numbers of the other columns]} of a Markdown table"
@@ -239,7 +239,8 @@ def results_paper_gap(R):
     rs = {r['method']: r for r in R['paper']['runs'] if r['dataset'] == 'cifar10' and r['seed'] == 0}
     m = rs['mfw']
     L = ["**Where our numbers may part from the paper's.**"]
-    for f, text in R['recipe_check'].items():
+    if R['recipe_check']:
+        f, text = R['recipe_check']
         k, of = map(int, re.search(r'(\d+) of (\d+) parts as the recipe says', text).groups())
         L.append(f"The recipe: {n(k)} of its {n(of)} parts checked as the paper states them (`bench/recipe_check.py`, "
                  f"`bench/results/{f}`: class counts, augmentation, weight decay, schedule, and the loop against plain PyTorch).")

@@ -130,7 +130,7 @@ def test_gap_paragraph_from_the_records():
     drw = _run('cifar10', 'mfw-drw', 'stopped', done=250)
     diag = dict(_run('cifar10', 'mfw', 'stopped', done=120), beta=0.01)
     R = {'paper': {'runs': [erm, mfw, drw], 'diagnostics': [diag]},
-         'recipe_check': {'recipe-check-cpu-X.txt': 'lines\n4 of 5 parts as the recipe says; 9 s\n'}}
+         'recipe_check': ('recipe-check-cpu-X.txt', 'lines\n4 of 5 parts as the recipe says; 9 s\n')}
     t = render.results_paper_gap(R)
     assert 'four of its five parts' in t and '`bench/results/recipe-check-cpu-X.txt`' in t
     # Eq. 12 by hand for the counts 5000 ... 50: mu the geometric mean, gamma the population std
