@@ -120,6 +120,19 @@ def test_table_caption_names_a_run_started_from_anothers_checkpoint():
     assert "its first 240 epochs were not trained twice" in t and "CIFAR-100's" not in t
 
 
+def test_finished_row_differences_are_the_tables():
+    "Differences under the table are taken from the accuracies as the table shows them (to 0.1), so a reader's subtraction agrees"
+    runs = [_run('cifar10', m, 'finished', acc=a) for m, a in (('erm', .70249), ('mfw', .71551), ('mfw-drw', .73849))]
+    for r, p in zip(runs, (71.1, 78.5, 79.8)): r['paper'] = p
+    runs += [_run('cifar100', m, 'training', done=10) for m in ('erm', 'mfw', 'mfw-drw')]
+    t = render.results_paper({'paper': {'runs': runs}})
+    assert '| CIFAR-10 | 1 | 70.2 | 71.6 | 73.8 |' in t # shown: 70.2, 71.6, 73.8
+    # by hand from the shown values: 71.6 − 70.2 = 1.4 (unrounded 1.302), 73.8 − 71.6 = 2.2 (unrounded 2.298),
+    # against the paper 70.2 − 71.1 = −0.9 (unrounded −0.851), 71.6 − 78.5 = −6.9, 73.8 − 79.8 = −6.0
+    assert ("On CIFAR-10, MFW − ERM is +1.4 points (the paper: +7.4) and MFW + DRW − MFW +2.2 (the paper: +1.3); against the "
+            "paper's own numbers, ERM is −0.9, MFW −6.9 and MFW + DRW −6.0 points.") in t
+
+
 def test_gap_paragraph_from_the_records():
     "The paragraph on where the runs may part from the paper: the check's count, Eq. 12's weights by hand, the diagnostic, the best evaluations"
     C = 10
