@@ -25,7 +25,7 @@ sys.path.insert(0, str(here.parent)); sys.path.insert(0, str(here))
 from reproduce import suite, name_of, RECORD  # noqa: E402
 from mfw_fastai.cli import paper_table1  # noqa: E402
 from mfw_fastai.callback.checkpoint import _load  # noqa: E402
-from paper_view import LABEL, NAME, class_groups, all_finished  # noqa: E402,F401  (class_groups: the tests read it here)
+from paper_view import LABEL, NAME, class_groups, all_finished, plottable  # noqa: E402,F401  (class_groups: the tests read it here)
 
 POINTS = here/'results'/'resume'
 OUT = here/'results'/'paper-recipe-cpu'
@@ -92,7 +92,7 @@ def figure(runs, dataset):
     the last epoch (largest class first); before that, the whole test set's accuracy every 10 epochs so far"""
     import matplotlib.pyplot as plt, numpy as np
     rs = seed0(runs, dataset)
-    if not any(r.get('deviation') or r.get('test_acc') for r in rs.values()): return None
+    if not plottable(rs): return None
     fig, axs = plt.subplots(1, 3, figsize=(13, 3.7))
     ref = next(r for r in rs.values() if r.get('vocab'))
     ends = (0, len(ref['vocab']) - 1)

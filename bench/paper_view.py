@@ -12,6 +12,11 @@ def class_groups(C):
     return [list(range(C * k // 10, C * (k + 1) // 10)) for k in range(10)]
 
 
+def plottable(rs)->bool:
+    "Whether a data set's seed-0 runs ({method: run}) have enough to draw: a finished run, or two measurements of the deviation (epoch 10) or of the test accuracy in one; before that the panels are empty"
+    return any(r.get('state') == 'finished' or len(r.get('deviation') or []) >= 2 or len(r.get('test_acc') or []) >= 2 for r in rs.values())
+
+
 def all_finished(rs):
     "Whether every method of a data set's seed-0 runs ({method: run}) has finished: the per-class panel then shows their results"
     return all(m in rs and rs[m]['state'] == 'finished' for m in LABEL)

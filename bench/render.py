@@ -14,7 +14,7 @@ paper-recipe-cpu.json (bench/paper_recipe.py) and the latest recipe-check-cpu-<d
 import json, re, statistics, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paper_view import LABEL, class_groups, all_finished, at  # noqa: E402
+from paper_view import LABEL, class_groups, all_finished, at, plottable  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT, RESULTS = HERE.parent, HERE/'results'
@@ -273,8 +273,10 @@ def results_paper_fig(R, ds):
     "What the figure of data set `ds`'s paper-recipe runs shows (bench/paper_recipe.py's `figure`), from the same records"
     rs = {r['method']: r for r in R['paper']['runs'] if r['dataset'] == ds and r['seed'] == 0}
     name = DATASETS[ds]
-    if not any(r.get('deviation') or r.get('test_acc') for r in rs.values()):
-        return f"The {name} trainings have not started yet: their figure comes with them."
+    if not plottable(rs):
+        going = [f"{LABEL[k]} {r['epochs_done']} of {r['n_epoch']} epochs" for k, r in rs.items() if r.get('epochs_done')]
+        return (f"The {name} trainings have begun ({', '.join(going)}): their figure comes once there is something to draw, two "
+                "measurements (epoch 10)." if going else f"The {name} trainings have not started yet: their figure comes with them.")
     ref = next(r for r in rs.values() if r.get('vocab'))
     big, small = (f"{ref['vocab'][i]}, {ref['class_counts'][i]:,} training images" for i in (0, -1))
     e, m = rs['erm'], rs['mfw']

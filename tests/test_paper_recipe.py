@@ -100,6 +100,13 @@ def test_caption_and_figure_while_training_and_grouped_classes():
     R100 = {'paper': {'runs': [_run('cifar100', m, 'not started', C=100, done=0) for m in ('erm', 'mfw', 'mfw-drw')]}}
     assert paper_recipe.figure(R100['paper']['runs'], 'cifar100') is None
     assert 'have not started' in render.results_paper_fig(R100, 'cifar100')
+    # just begun: one deviation measurement (epoch 5), no test evaluation yet: still no figure (its panels would be empty)
+    R100['paper']['runs'][0].update(epochs_done=6, deviation=[[5, _vals(100, .1, .2)]])
+    assert paper_recipe.figure(R100['paper']['runs'], 'cifar100') is None
+    assert 'have begun (ERM 6 of 300 epochs): their figure comes once' in render.results_paper_fig(R100, 'cifar100')
+    R100['paper']['runs'][0].update(epochs_done=11, deviation=[[5, _vals(100, .1, .2)], [10, _vals(100, .1, .2)]], test_acc=[[10, .1]])
+    assert paper_recipe.figure(R100['paper']['runs'], 'cifar100') is not None
+    R100['paper']['runs'] = [_run('cifar100', m, 'not started', C=100, done=0) for m in ('erm', 'mfw', 'mfw-drw')]
     # finished CIFAR-100: per-class accuracy i/100 for class i, shown as ten groups of ten classes (means 4.5%, 14.5%, ...)
     pca = [i / 100 for i in range(100)]
     runs = [_run('cifar100', m, 'finished', C=100, pca=pca, acc=.4, dev=[[5, _vals(100, .1, .2)]]) for m in ('erm', 'mfw', 'mfw-drw')]
