@@ -93,6 +93,7 @@ def mfw_learner(
     group:int=2, # Mix after this group (0 input, 1 before the first stage, k >= 2 after the (k-1)-th stage)
     module:str=None, # Or mix after this named module
     beta:float=None, # Softness of s(N_c) (default by detected imbalance: 2.0 long-tailed, 0.01 step)
+    spread:str='std', # γ of s(N_c): the counts' 'std', or 'geometric' (see `mfw_weights`)
     weights:list=None, # Per-class MFW weights instead of s(N_c)
     counts:list=None, # Per-class training counts (default: read from the data)
     n_out:int=None, # Number of outputs (default: from `dls`)
@@ -119,7 +120,7 @@ def mfw_learner(
         dls.add_tfms([Normalize.from_stats(*r['stats'])], 'after_batch')
     if loss_func is None: loss_func = CrossEntropyLossFlat()
     cbs = L(kwargs.pop('cbs', None))
-    if alpha is not None: cbs.append(MFW(alpha, group, module, beta, weights, counts, verbose))
+    if alpha is not None: cbs.append(MFW(alpha, group, module, beta, weights, counts, verbose, spread=spread))
     if channels_last: cbs.append(ChannelsLast())
     if compile: cbs.append(CompiledStep())
     splitter = kwargs.pop('splitter', None) or r['split'] or trainable_params
@@ -127,6 +128,6 @@ def mfw_learner(
     if trained and r['split'] is not None: learn.freeze() # as `vision_learner`: the new head trains alone until `unfreeze` (`fine_tune` does both)
     learn.to_precision(precision)
     if compile: check_compilable(learn) # a method that cannot run compiled says so now, not at its first batch
-    store_attr('alpha,group,module,beta,weights,pretrained,weights_file', self=learn)
+    store_attr('alpha,group,module,beta,spread,weights,pretrained,weights_file', self=learn)
     learn.arch = r['name']
     return learn

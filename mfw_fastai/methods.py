@@ -48,22 +48,23 @@ def drw_mfw_suffix(v:float|str|None, # A recorded `drw_mfw_setting`
 
 def mfw_suffix(beta:float=None, # MFW's β, None for the default (2.0 long-tailed, 0.01 step)
                group:int=2, # The group MFW mixes after (2, the paper's default)
+               spread:str='std', # γ of s(N_c): 'std' (the default) or 'geometric'
               )->str:
-    "The part of an MFW run's name that says a β or group other than the defaults: '-b0.01', '-g3'; none for the defaults"
-    return (f"-b{beta:g}" if beta is not None else '') + (f"-g{group}" if group not in (None, 2) else '')
+    "The part of an MFW run's name that says a β, γ or group other than the defaults: '-b0.01', '-geo', '-g3'; none for the defaults"
+    return (f"-b{beta:g}" if beta is not None else '') + ('-geo' if spread == 'geometric' else '') + (f"-g{group}" if group not in (None, 2) else '')
 
 def _drw_mfw(v): return None if v == 'keep' else drw_mfw_setting('mfw-drw', v) # `DRW`'s mfw_alpha: None keeps MFW on
 
 @register_method('mfw-drw', "Major Feature Weakening with deferred re-weighting (MFW off when re-weighting)", before_drw='mfw')
 def _mfw_drw(dls, arch, **kw): return mfw_learner(dls, arch, cbs=[DRW(start=kw.get('drw_start', 0.8), mfw_alpha=_drw_mfw(kw.get('drw_mfw_alpha')))], **_mfw_kw(kw), **_common(kw))
 
-def _mfw_kw(kw): return {k: kw[k] for k in ('alpha', 'group', 'module', 'beta') if kw.get(k) is not None}
+def _mfw_kw(kw): return {k: kw[k] for k in ('alpha', 'group', 'module', 'beta', 'spread') if kw.get(k) is not None}
 def _common(kw): return {k: kw[k] for k in ('lr', 'wd', 'metrics', 'channels_last', 'verbose', 'path', 'precision', 'compile', 'pretrained', 'weights_file', 'normalize') if k in kw}
 
 def make_learner(method:str, # A name in `methods`
                  dls:DataLoaders, # The data
                  arch, # The architecture
-                 **kw, # Options: alpha, group, module, beta, pretrained, weights_file, drw_start, drw_mfw_alpha (mfw-drw: 0, the default, MFW off when re-weighting; 'keep'; an α), lr, wd, metrics, ...
+                 **kw, # Options: alpha, group, module, beta, spread, pretrained, weights_file, drw_start, drw_mfw_alpha (mfw-drw: 0, the default, MFW off when re-weighting; 'keep'; an α), lr, wd, metrics, ...
                 )->Learner:
     "The learner of `method` on `dls` with `arch`"
     if method not in methods:

@@ -34,7 +34,7 @@ __all__ = ['read_tuned', 'default_alpha', 'run_name', 'machine_info', 'check_con
 
 # %% ../nbs/09b_run.ipynb #2b1d2b7e
 _defaults = dict(dataset='cifar10', imbalance=None, rho=100., n_max=None, method='mfw', arch='resnet32', epochs=300,
-                 bs=128, lr=None, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, drw_start=0.8, drw_mfw_alpha=None, seed=0,
+                 bs=128, lr=None, wd=2e-4, warmup=5., alpha=None, group=2, beta=None, spread='std', drw_start=0.8, drw_mfw_alpha=None, seed=0,
                  heldout=False, n_heldout=3, n_valid=None, eval_every=1, threads=None, progress=False, deviation_every=None, precision='fp32', compile=False,
                  valid=None, valid_pct=None, size=None, pretrained=False, weights=None, module=None, freeze_epochs=None, strict=False)
 _cifar = ('cifar10', 'cifar100')
@@ -59,7 +59,7 @@ def run_name(cfg:dict, # A run's settings, as `check_config` returns them
             )->str:
     "A folder name that says what the run is"
     ds = cfg['dataset'] if cfg['dataset'] in _cifar else Path(cfg['dataset']).stem if Path(cfg['dataset']).is_file() else Path(cfg['dataset']).name
-    a = f"-a{cfg['alpha']:g}{mfw_suffix(cfg.get('beta'), cfg.get('group', 2))}" if cfg['method'].startswith('mfw') else '' # MFW's α, and β, group if not the defaults
+    a = f"-a{cfg['alpha']:g}{mfw_suffix(cfg.get('beta'), cfg.get('group', 2), cfg.get('spread', 'std'))}" if cfg['method'].startswith('mfw') else '' # MFW's α, and β, γ, group if not the defaults
     if cfg['method'].endswith('drw') and cfg.get('drw_start', 0.8) != 0.8: a += f"-ds{cfg['drw_start']:g}"
     a += drw_mfw_suffix(cfg.get('drw_mfw_alpha'))
     arch = cfg['arch'].replace(':', '-') + ('-pre' if cfg.get('pretrained') or cfg.get('weights') else '') # timm:x -> timm-x
@@ -114,6 +114,7 @@ def check_config(cfg:dict, # A run's settings (`mfw-train`'s options by name); m
         if not _is_num(v) or (lo is not None and not v > lo) or (lo is None and v < 0):
             raise ValueError(f"--{k.replace('_', '-')} must be a number {'> 0' if lo is not None else '>= 0'}, got {v!r}")
     if not 0 <= cfg['drw_start'] <= 1: raise ValueError(f"--drw-start must be in [0, 1], got {cfg['drw_start']!r}")
+    if cfg['spread'] not in ('std', 'geometric'): raise ValueError(f"--spread must be std or geometric, got {cfg['spread']!r}")
     if cfg['drw_mfw_alpha'] is not None:
         if cfg['method'] != 'mfw-drw': raise ValueError(f"--drw-mfw-alpha sets MFW's alpha in the DRW phase of mfw-drw, not of {cfg['method']}")
         if cfg['drw_mfw_alpha'] != 'keep' and (not _is_num(cfg['drw_mfw_alpha']) or cfg['drw_mfw_alpha'] < 0):
@@ -213,7 +214,7 @@ def _item_preds(learn, dl):
 # %% ../nbs/09b_run.ipynb #6bf31826
 def _learner(cfg, dls, counts, verbose=False, weights=True):
     "The method's learner for the settings `cfg` (as `train_run` builds it; `weights=False`: the same model, without loading starting weights)"
-    return make_learner(cfg['method'], dls, cfg['arch'], alpha=cfg['alpha'], group=cfg['group'], module=cfg['module'], beta=cfg['beta'],
+    return make_learner(cfg['method'], dls, cfg['arch'], alpha=cfg['alpha'], group=cfg['group'], module=cfg['module'], beta=cfg['beta'], spread=cfg['spread'],
                         drw_start=cfg['drw_start'], drw_mfw_alpha=cfg['drw_mfw_alpha'], lr=cfg['lr'], wd=cfg['wd'], metrics=imbalance_metrics(counts), verbose=verbose,
                         precision=cfg['precision'], compile=cfg['compile'], pretrained=cfg['pretrained'] and weights, weights_file=cfg['weights'] if weights else None)
 
@@ -225,7 +226,7 @@ def train_run(
     quiet:bool=False, # No progress bars or tables
     start_from=None, # A checkpoint of a run that trains as this one until DRW re-weights (an mfw run's for mfw-drw), at or before the switch: this run starts there
     keep_checkpoints=(), # Epochs done after which a copy of the checkpoint is kept (`kept_checkpoint`), for runs that start from it
-    **cfg, # Settings (`mfw-train`'s options by name): dataset, valid, valid_pct, imbalance, rho, n_max, size, method, arch, pretrained, weights, module, epochs, freeze_epochs, bs, lr, wd, warmup, alpha, group, beta, drw_start, drw_mfw_alpha, seed, heldout, n_heldout, n_valid, eval_every, threads, precision, compile, strict, progress, deviation_every
+    **cfg, # Settings (`mfw-train`'s options by name): dataset, valid, valid_pct, imbalance, rho, n_max, size, method, arch, pretrained, weights, module, epochs, freeze_epochs, bs, lr, wd, warmup, alpha, group, beta, spread, drw_start, drw_mfw_alpha, seed, heldout, n_heldout, n_valid, eval_every, threads, precision, compile, strict, progress, deviation_every
 )->dict:
     "Train one run as `mfw-train` does and write its folder; returns the results"
     if start_from is not None and resume: raise ValueError("--start-from begins a run; --resume continues one: not both")

@@ -200,7 +200,7 @@ def mfw_tune(argv:list=None, # Command-line arguments (default: `sys.argv[1:]`)
         description="Choose MFW's alpha (and optionally the group) on a balanced held-out split of the training set, for a "
                     "data set, method and schedule. Writes OUT/tuned.json; train with it: mfw-train --alpha tuned:OUT ...",
         epilog="Every other option is mfw-train's (--dataset, --imbalance, --rho, --n-max, --method, --arch, --epochs, --bs, --lr, "
-               "--wd, --warmup, --beta, --drw-start, --seed, --precision, --group). Resumes: run the same command again.")
+               "--wd, --warmup, --beta, --spread, --drw-start, --seed, --precision, --group). Resumes: run the same command again.")
     a = p.add_argument
     a('--out', required=True, help="output folder (candidate runs, tune.md, tuned.json)")
     a('--alphas', type=float, nargs='+', default=[0.5, 1., 2., 5.], help="candidate alphas")

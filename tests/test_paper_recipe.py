@@ -157,6 +157,8 @@ def test_gap_paragraph_from_the_records():
     c = np.array(mfw['class_counts'], float); mu, g = np.exp(np.log(c).mean()), c.std()
     s = lambda b: 0.5 / (1 + np.exp(-(c - mu) / (b * g)))
     assert f"s from {s(2)[0]:.2f} (the largest) to {s(2)[-1]:.2f} (the smallest)" in t and f"gives {s(.01)[0]:.2f} to {s(.01)[-1]:.2f} at β = 0.01" in t
+    gs = 0.5 / (1 + np.exp(-(c - mu) / (2 * np.exp(np.log(c).std())))) # gamma read as the geometric standard deviation
+    assert f"and {gs[0]:.2f} to {gs[-1]:.2f} at β = 2 if its γ" in t
     assert 'at most 65.0% against the paper' in t and 'It has trained 120 of its 300 epochs.' in t
     assert 'is 72.0% for ERM (epoch 200), 76.0% for MFW (epoch 260).' in t
     diag.update(state='finished', accuracy=.755)

@@ -34,20 +34,22 @@ def _check_counts(counts):
 def mfw_weights(
     counts, # Per-class training counts N_c, in vocabulary order
     beta:float=None, # Softness β; default 2.0 for long-tailed and 0.01 for step counts (detected)
+    spread:str='std', # γ: 'std', the counts' population standard deviation; 'geometric', their geometric one, exp(std(ln N_c))
     snap:float=1e-6, # Weights below `snap` become exactly 0 (so step-minor classes are not mixed at all)
     verbose:bool=False, # Print which distribution was detected and the β chosen
 )->Tensor:
-    "The MFW class weights s(N_c) = 0.5·sigmoid((N_c − μ)/(β·γ)), μ geometric mean, γ population std of the counts"
+    "The MFW class weights s(N_c) = 0.5·sigmoid((N_c − μ)/(β·γ)), μ geometric mean, γ the counts' (geometric) standard deviation"
     c = _check_counts(counts)
     if beta is not None and (not np.isfinite(beta) or beta <= 0): raise ValueError(f"beta must be > 0, got {beta!r}")
+    if spread not in ('std', 'geometric'): raise ValueError(f"spread must be 'std' or 'geometric', got {spread!r}")
     present = c > 0
     kind = imbalance_kind(c)
     if beta is None: beta = 0.01 if kind == 'step' else 2.0
-    if verbose: print(f"MFW: {kind!r} class sizes detected ({len(set(c[present]))} distinct), beta = {beta}")
+    if verbose: print(f"MFW: {kind!r} class sizes detected ({len(set(c[present]))} distinct), beta = {beta}" + (", geometric spread" if spread == 'geometric' else ''))
     cp = c[present]
-    mu, gamma = np.exp(np.log(cp).mean()), cp.std()
+    mu, gamma = np.exp(np.log(cp).mean()), cp.std() if spread == 'std' else np.exp(np.log(cp).std())
     s = np.zeros_like(c)
-    if gamma == 0: s[present] = 0.25 # balanced: sigmoid(0) = 0.5
+    if len(set(cp)) == 1: s[present] = 0.25 # balanced: sigmoid(0) = 0.5
     else: s[present] = 0.5 * np.exp(-np.logaddexp(0., -(cp - mu) / (beta * gamma))) # 0.5·sigmoid, no overflow for small β
     s[s < snap] = 0.
     return torch.tensor(s, dtype=torch.float32)
@@ -80,6 +82,7 @@ class MFW(Callback):
         weights:list=None, # Per-class weights s directly (e.g. 0.5 major / 0 minor), instead of s(N_c)
         counts:list=None, # Per-class training counts; default read from `dls.train`
         verbose:bool=True, # Say which imbalance kind and β were chosen
+        spread:str='std', # γ of s(N_c): 'std' of the counts, or 'geometric' (see `mfw_weights`)
     ):
         if not isinstance(alpha, (int, float, np.number)) or isinstance(alpha, bool) or not np.isfinite(alpha) or alpha <= 0:
             raise ValueError(f"alpha must be a finite number > 0, got {alpha!r}")
@@ -89,6 +92,7 @@ class MFW(Callback):
             w = torch.as_tensor(weights, dtype=torch.float32)
             if w.ndim != 1 or not torch.isfinite(w).all() or (w < 0).any() or (w > 1).any():
                 raise ValueError(f"weights must be one number in [0, 1] per class, got {weights!r}")
+        if spread not in ('std', 'geometric'): raise ValueError(f"spread must be 'std' or 'geometric', got {spread!r}")
         store_attr()
         self.handle,self.lam,self.perm,self.active = None,None,None,True
 
@@ -112,7 +116,7 @@ class MFW(Callback):
 
     def _setup(self):
         counts = self.counts if self.counts is not None else class_counts(self.dls)
-        s = torch.as_tensor(self.weights, dtype=torch.float32) if self.weights is not None else mfw_weights(counts, self.beta, verbose=self.verbose)
+        s = torch.as_tensor(self.weights, dtype=torch.float32) if self.weights is not None else mfw_weights(counts, self.beta, self.spread, verbose=self.verbose)
         n_out = getattr(self.dls, 'c', None)
         if n_out is not None and len(s) != n_out: raise ValueError(f"Got {len(s)} class weights/counts for {n_out} classes")
         dev = next(self.learn.model.parameters()).device
