@@ -71,7 +71,7 @@ def _parser():
     a('--group', type=int, default=2, help="MFW mixes after this group: 0 the input, 1 the stem, k >= 2 after the (k-1)-th stage")
     a('--beta', type=float, default=None, help="softness of the MFW weight s(N) (default 2.0 long-tailed, 0.01 step)")
     a('--spread', choices=('std', 'geometric'), default='std', help="gamma of the MFW weight s(N): the class sizes' standard "
-      "deviation (default) or their geometric standard deviation, the other reading of the paper's Eq. 12 (see 02_callback.mfw)")
+      "deviation or their geometric standard deviation, the other reading of the paper's Eq. 12 (see 02_callback.mfw)")
     a('--drw-start', type=float, default=0.8, help="fraction of training before DRW re-weighting starts")
     a('--drw-mfw-alpha', type=_drw_mfw_arg, default=argparse.SUPPRESS, metavar='ALPHA|keep',
       help="mfw-drw: MFW in the re-weighted phase: 0 (the default) switches it off, a number sets its alpha, keep leaves it on")
