@@ -40,7 +40,9 @@ Suites (run on purpose, never in CI):
              result; never a row of the table): CIFAR-10, MFW at alpha 1 with the class weights the paper's text describes
              for this setting (s(N_1) ~ 0.5 for the largest class, s(N_10) ~ 0 for the smallest, §3.4), which its Eq. 12
              gives at its step-setting beta = 0.01 (s from 0.5 to 0.0); at the paper's long-tailed beta = 2 the same Eq. 12
-             gives 0.41 to 0.23. Seed 0, the paper suite's recipe otherwise.
+             gives 0.41 to 0.23 with gamma the class sizes' standard deviation, and 0.5 to 0.0 with gamma their geometric
+             standard deviation (spread='geometric'; on these counts the same weights as beta = 0.01 to two decimals).
+             Seed 0, the paper suite's recipe otherwise.
 
     python bench/reproduce.py tune --precision bf16 && python bench/reproduce.py table --precision bf16   # Table 1 at CPU scale
     python bench/reproduce.py cpu
