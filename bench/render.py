@@ -250,7 +250,7 @@ def results_paper_gap(R):
         sg = mfw_weights(m['class_counts'], beta=2., spread='geometric').tolist()
         L.append(f"MFW's class weights, which the paper states two ways: its Eq. 12 at β = 2, its value for long-tailed data and ours, gives "
                  f"this setting's classes s from {s2[0]:.2f} (the largest) to {s2[-1]:.2f} (the smallest), while its §3.4 says s(N₁) ≈ 0.5 and "
-                 f"s(N₁₀) ≈ 0 for the same setting; the same equation gives {s01[0]:.2f} to {s01[-1]:.2f} at β = 0.01, its value for step data, "
+                 f"s(N₁₀) ≈ 0 for the same setting (and its §3.5 and §5.2 that minor classes are not mixed); the same equation gives {s01[0]:.2f} to {s01[-1]:.2f} at β = 0.01, its value for step data, "
                  f"and {sg[0]:.2f} to {sg[-1]:.2f} at β = 2 if its γ, \"the standard deviation\" beside \"the geometric mean\", is read as the "
                  "geometric standard deviation of the class sizes (`spread='geometric'`): a reading under which the paper's two statements agree.")
     seen = [a for e, a in m.get('test_acc', []) if e <= QUEUED_AT] # MFW's test accuracy as it stood when the diagnostic was queued
