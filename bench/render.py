@@ -252,7 +252,7 @@ def results_paper_gap(R):
                  f"this setting's classes s from {s2[0]:.2f} (the largest) to {s2[-1]:.2f} (the smallest), while its §3.4 says s(N₁) ≈ 0.5 and "
                  f"s(N₁₀) ≈ 0 for the same setting (and its §3.5 and §5.2 that minor classes are not mixed); the same equation gives {s01[0]:.2f} to {s01[-1]:.2f} at β = 0.01, its value for step data, "
                  f"and {sg[0]:.2f} to {sg[-1]:.2f} at β = 2 if its γ, \"the standard deviation\" beside \"the geometric mean\", is read as the "
-                 "geometric standard deviation of the class sizes (`spread='geometric'`): a reading under which the paper's equation and its text agree.")
+                 "geometric standard deviation of the class sizes (`spread='geometric'`): a reading under which the paper's equation and its text agree (the MFW callback's page weighs the two readings).")
     seen = [a for e, a in m.get('test_acc', []) if e <= QUEUED_AT] # MFW's test accuracy as it stood when the diagnostic was queued
     for d in R['paper'].get('diagnostics', []):
         t = (f"A diagnostic training, MFW at β = {d['beta']:g} (those weights) with everything else the same (`python bench/reproduce.py paper-weights`), "
