@@ -15,7 +15,7 @@ def run(*args, check=True, **kw):
 def test_help_documents_every_option():
     out = subprocess.run(['mfw-train', '--help'], capture_output=True, text=True, check=True).stdout
     for opt in ('--dataset', '--imbalance', '--rho', '--n-max', '--method', '--arch', '--epochs', '--bs', '--lr', '--wd',
-                '--alpha', '--group', '--beta', '--seed', '--out', '--heldout', '--force', '--resume'):
+                '--alpha', '--group', '--beta', '--spread', '--seed', '--out', '--heldout', '--force', '--resume'):
         assert opt in out, opt
     assert 'mfw-drw' in out and 'resnet32' in out
 
