@@ -286,12 +286,19 @@ def results_paper_fig(R, ds):
     L = [f"Left: the feature deviation (the paper's §5.4 and Fig. 9: how far the mean training feature of a class lies from "
          f"its mean test feature) of the largest class ({big}) and the smallest ({small}), measured every 5 epochs on at "
          f"most 300 training and 100 test images per class"]
-    common = sorted({p for p, _ in e.get('deviation', [])} & {p for p, _ in m.get('deviation', [])})
-    if common:
-        z = common[-1]; de, dm = at(e['deviation'], z), at(m['deviation'], z)
-        L[-1] += (f"; at epoch {z} of {e['n_epoch']}, the last both runs have measured, the smallest class's deviation is "
-                  f"{de[-1]:.3f} under ERM and {dm[-1]:.3f} under MFW, the largest's {de[0]:.3f} and {dm[0]:.3f}.")
-    else: L[-1] += '.'
+    def latest(key, what, fmt):
+        "what the runs that have measured `key` show at the last epoch they all have: ERM and MFW, or the one that has"
+        have = [(k, r[key]) for k, r in (('erm', e), ('mfw', m)) if r.get(key)]
+        if not have: return None
+        common = sorted(set.intersection(*({p for p, _ in v} for _, v in have)))
+        if not common: return None
+        z = common[-1]
+        vals = [(LABEL[k], at(v, z)) for k, v in have]
+        if len(vals) == 1: return f"at epoch {z} of {e['n_epoch']}, the last {vals[0][0]} has measured, the smallest class's {what} is {fmt(vals[0][1][-1])}, the largest's {fmt(vals[0][1][0])}"
+        return (f"at epoch {z} of {e['n_epoch']}, the last both runs have measured, the smallest class's {what} is "
+                f"{fmt(vals[0][1][-1])} under ERM and {fmt(vals[1][1][-1])} under MFW, the largest's {fmt(vals[0][1][0])} and {fmt(vals[1][1][0])}")
+    dev = latest('deviation', 'deviation', lambda v: f"{v:.3f}")
+    L[-1] += f"; {dev}." if dev else '.'
     tr = {k: r.get('train_acc_per_class') or [] for k, r in (('erm', e), ('mfw', m))}
     if any(tr.values()):
         first = {k: v[0][0] for k, v in tr.items() if v}
@@ -300,12 +307,10 @@ def results_paper_fig(R, ds):
              f"paper's Fig. 3 measures it)")
         if late: s += (", recorded from epoch " + ' and '.join(f"{f} ({LABEL[k]})" for k, f in late.items())
                        + " on (the runs had started before this measurement existed)")
-        both = sorted({p for p, _ in tr['erm']} & {p for p, _ in tr['mfw']})
-        if both:
-            z = both[-1]; ae, am = at(tr['erm'], z), at(tr['mfw'], z)
-            s += (f"; at epoch {z} the smallest class's is {pc(ae[-1])}% under ERM and {pc(am[-1])}% under MFW, the largest's "
-                  f"{pc(ae[0])}% and {pc(am[0])}%.")
-        else: s += '.'
+        acc = latest('train_acc_per_class', 'accuracy', lambda v: f"{pc(v)}%")
+        s += f"; {acc}." if acc else '.'
+        n = ref['class_counts'][-1]
+        if n <= 20: s += f" With {n} training images, the smallest class's training accuracy moves in steps of {100 / n:g} points."
         L.append(s)
     else:
         L.append("Middle: the two classes' training accuracy, measured with the deviation; no run has recorded it yet.")
@@ -318,6 +323,8 @@ def results_paper_fig(R, ds):
         L.append("Right: the accuracy on the whole test set every 10 epochs so far"
                  + ''.join(f"; {LABEL[k]}'s line begins at epoch {r['started_from']['epochs_done']}, where it started from the "
                            f"{LABEL[r['started_from']['method']]} run's checkpoint (its epochs before are that run's)" for k, r in rs.items() if r.get('started_from'))
+                 + ''.join(f"; {LABEL[k]}'s latest, {pc(r['test_acc'][-1][1])}% at epoch {r['test_acc'][-1][0]}" for k, r in rs.items()
+                           if r.get('test_acc') and r['state'] != 'finished')
                  + ". It is a view of the training, not a result: the result is the last epoch's, in the table above.")
     return ' '.join(L)
 

@@ -67,7 +67,9 @@ def test_caption_and_figure_of_finished_runs():
     R = {'paper': {'runs': [erm, mfw, drw]}}
     t = render.results_paper_fig(R, 'cifar10')
     assert 'at epoch 300 of 300' in t and "deviation is 0.400 under ERM and 0.250 under MFW, the largest's 0.060 and 0.050" in t
-    assert "at epoch 300 the smallest class's is 98.0% under ERM and 100.0% under MFW, the largest's 100.0% and 100.0%" in t
+    assert ("at epoch 300 of 300, the last both runs have measured, the smallest class's accuracy is 98.0% under ERM and 100.0% "
+            "under MFW, the largest's 100.0% and 100.0%") in t
+    assert 'moves in steps' not in t and "latest" not in t # 50 images in the smallest class; finished runs
     assert 'recorded from epoch' not in t # measured from the start
     assert 'the smallest class: 10.0% under ERM, 30.0% under MFW, 50.0% under MFW + DRW' in t
     fig = paper_recipe.figure(R['paper']['runs'], 'cifar10')
@@ -89,8 +91,8 @@ def test_caption_and_figure_while_training_and_grouped_classes():
     t = render.results_paper_fig(R, 'cifar10')
     assert 'at epoch 130 of 300' in t and "0.300 under ERM and 0.200 under MFW, the largest's 0.260 and 0.020" in t
     assert 'recorded from epoch 125 (ERM) and 135 (MFW) on' in t
-    assert "the smallest class's is" not in t # no epoch of training accuracy that both runs measured
-    assert 'every 10 epochs so far' in t
+    assert "the smallest class's accuracy is" not in t # no epoch of training accuracy that both runs measured
+    assert "every 10 epochs so far; ERM's latest, 60.0% at epoch 120; MFW's latest, 70.0% at epoch 140." in t
     fig = paper_recipe.figure(R['paper']['runs'], 'cifar10')
     assert [l.get_label() for l in fig.axes[2].lines] == ['ERM', 'MFW'] and list(fig.axes[2].lines[1].get_ydata()) == [45., 70.]
     R['paper']['runs'][0]['train_acc_per_class'] = R['paper']['runs'][1]['train_acc_per_class'] = []
@@ -106,6 +108,13 @@ def test_caption_and_figure_while_training_and_grouped_classes():
     assert 'have begun (ERM 6 of 300 epochs): their figure comes once' in render.results_paper_fig(R100, 'cifar100')
     R100['paper']['runs'][0].update(epochs_done=11, deviation=[[5, _vals(100, .1, .2)], [10, _vals(100, .1, .2)]], test_acc=[[10, .1]])
     assert paper_recipe.figure(R100['paper']['runs'], 'cifar100') is not None
+    # only ERM has measured (MFW not started): the caption gives ERM's last measurements; a 5-image class moves in steps of 20
+    R100['paper']['runs'][0].update(class_counts=[int(500 * 100 ** (-i / 99)) for i in range(100)],
+                                    train_acc_per_class=[[5, _vals(100, .9, 0.)], [10, _vals(100, .95, .4)]])
+    t = render.results_paper_fig(R100, 'cifar100')
+    assert "at epoch 10 of 300, the last ERM has measured, the smallest class's deviation is 0.200, the largest's 0.100" in t
+    assert "the smallest class's accuracy is 40.0%, the largest's 95.0%. With 5 training images, the smallest class's training accuracy moves in steps of 20 points." in t
+    assert "ERM's latest, 10.0% at epoch 10." in t
     R100['paper']['runs'] = [_run('cifar100', m, 'not started', C=100, done=0) for m in ('erm', 'mfw', 'mfw-drw')]
     # finished CIFAR-100: per-class accuracy i/100 for class i, shown as ten groups of ten classes (means 4.5%, 14.5%, ...)
     pca = [i / 100 for i in range(100)]
